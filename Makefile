@@ -1,0 +1,40 @@
+# `make pdf` (or html, epub, all) renders every article under content/ into dist/;
+# `make test` runs the test suite. Both install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT := dist
+CONTENT := content
+RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
+
+.PHONY: html pdf epub all test check clean distclean system-deps
+
+html pdf epub: $(VENV)/.installed
+	$(RENDER) --format $@
+
+all: $(VENV)/.installed
+	$(RENDER)
+
+check: all
+	$(BIN)/renderer check $(OUT)
+
+test: $(VENV)/.installed system-deps
+	$(BIN)/python -m pytest
+
+system-deps:
+	tools/system-deps.sh test
+
+# The environment: Debian packages for rendering, a virtual environment with exact pins.
+$(VENV)/.installed: requirements.lock pyproject.toml tools/system-deps.sh
+	tools/system-deps.sh render
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+clean:
+	rm -rf $(OUT)/*/ $(OUT)/*.html $(OUT)/*.xml
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,190 @@
+"""EPUB writer: model + the same XHTML body → an EPUB 3 that meets EPUB Accessibility 1.1.
+
+ebooklib 0.20 is used for packaging; its known traps (../shared/notes/epub.md) are handled here:
+a stable identifier, fixed zip times and `dcterms:modified`, `xml:lang` on <package>, an NCX
+item, no automatic page-list, and our own nav document so nothing is re-serialised.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ebooklib import epub
+
+from . import NAME, __version__
+from . import model as m
+from .html import render_template, render_xhtml
+
+CHAPTER = "article.xhtml"
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str, bytes],
+                build_date: datetime, image_sizes: dict | None = None) -> bytes:
+    """Package the article; `images` maps each figure's src to its bytes (nothing else is read)."""
+    meta = doc.metadata
+    book = epub.EpubBook()
+    book.set_identifier(meta.identifier)
+    book.set_title(meta.title)
+    book.set_language(meta.language)
+    if meta.author:
+        book.add_author(meta.author)
+    for name, value in (("publisher", meta.publisher), ("date", meta.published.isoformat()),
+                        ("rights", meta.rights), ("description", meta.description),
+                        ("source", meta.source)):
+        if value:
+            book.add_metadata("DC", name, value)
+    for prop, value, attrs in accessibility_metadata(doc, build_date):
+        book.add_metadata(None, "meta", value, {"property": prop, **attrs})
+
+    style_names = [f"styles/{name}" for name in stylesheets]
+    for name, data in stylesheets.items():
+        book.add_item(epub.EpubItem(uid=f"style-{Path(name).stem}", file_name=f"styles/{name}",
+                                    media_type="text/css", content=data))
+    chapter = epub.EpubItem(uid="article", file_name=CHAPTER, media_type="application/xhtml+xml",
+                            content=render_xhtml(doc, style_names, image_sizes).encode("utf-8"))
+    book.add_item(chapter)
+    for number, figure in enumerate(doc.figures, 1):
+        book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=figure.src,
+                                    media_type=_image_type(figure.src), content=images[figure.src]))
+    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
+                        content=_nav(doc).encode("utf-8"))
+    nav.properties = ["nav"]
+    book.add_item(nav)
+    book.add_item(epub.EpubNcx())  # ebooklib always writes <spine toc="ncx">
+    book.toc = [epub.Link(CHAPTER, meta.title, "article")] + [
+        epub.Link(f"{CHAPTER}#{h.id}", m.plain_text(h.children), h.id)
+        for h in doc.blocks if isinstance(h, m.Heading) and h.level == 2]
+    book.spine = [chapter, (nav, "no")]  # the landmarks link to the nav: it must be in the spine
+
+    out = io.BytesIO()
+    writer = _ReproducibleWriter(out, book, meta.language, build_date,
+                                 {"epub3_pages": False, "epub3_landmark": False,
+                                  "epub2_guide": False, "mtime": build_date})
+    writer.process()
+    writer.write()
+    return out.getvalue()
+
+
+def accessibility_metadata(doc: m.Document, build_date: datetime):
+    """EPUB Accessibility 1.1 metadata, derived from what the article actually contains."""
+    informative = [f for f in doc.figures if not f.decorative]
+    all_alt = all(f.alt for f in informative)
+    features = ["structuralNavigation", "tableOfContents", "readingOrder",
+                "displayTransformability"]
+    if informative and all_alt:
+        features.append("alternativeText")
+    if any(f.description for f in informative):
+        features.append("longDescription")
+    rows = [("schema:accessMode", "textual", {})]
+    if informative:
+        rows.append(("schema:accessMode", "visual", {}))
+    if all_alt:
+        rows.append(("schema:accessModeSufficient", "textual", {}))
+    if informative:
+        rows.append(("schema:accessModeSufficient", "textual,visual", {}))
+    rows += [("schema:accessibilityFeature", f, {}) for f in features]
+    rows.append(("schema:accessibilityHazard", "none", {}))
+    rows.append(("schema:accessibilitySummary", accessibility_summary(doc), {}))
+    rows.append(("dcterms:conformsTo", CONFORMS_TO, {}))
+    rows.append(("a11y:certifiedBy", f"{NAME} {__version__} automated checks", {"id": "certifier"}))
+    rows.append(("dcterms:date", build_date.strftime("%Y-%m-%d"), {"refines": "#certifier"}))
+    return rows
+
+
+def accessibility_summary(doc: m.Document) -> str:
+    """Plain words on what a reader gets and what they do not: written from the content."""
+    informative = [f for f in doc.figures if not f.decorative]
+    decorative = len(doc.figures) - len(informative)
+    parts = ["This EPUB is one article with a table of contents, headings in order and a "
+             "reading order that follows the original."]
+    if informative:
+        count = _count(len(informative), "photo")
+        captioned = sum(1 for f in informative if f.has_caption)
+        parts.append(f"It has {count}; each has a text alternative"
+                     + (" and a visible caption with title, credit and identifier where the "
+                        "source gave them" if captioned == len(informative)
+                        else f", and {captioned} of them have a visible caption") + ".")
+        described = sum(1 for f in informative if f.description)
+        if described:
+            parts.append(f"{_count(described, 'photo')} also "
+                         f"{'has' if described == 1 else 'have'} an extended description.")
+    else:
+        parts.append("It has no informative images.")
+    if decorative:
+        parts.append(f"{_count(decorative, 'decorative image')} carry no information and "
+                     "are hidden from assistive technology.")
+    parts.append("No content relies on colour, sound or motion. Photos themselves cannot be "
+                 "perceived without sight beyond their descriptions.")
+    return " ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    return f"{words.get(n, n)} {noun}{'' if n == 1 else 's'}"
+
+
+def _nav(doc: m.Document) -> str:
+    return render_template("nav.xhtml", meta=doc.metadata, chapter=CHAPTER,
+                           outline=_outline(doc.blocks), plain_text=m.plain_text, page_list=())
+
+
+def _outline(blocks):
+    """Headings as a tree: [(heading, [(subheading, …), …]), …], for the nav's nested lists."""
+    root: list = []
+    stack = [(1, root)]
+    for block in blocks:
+        if isinstance(block, m.Heading):
+            while stack[-1][0] >= block.level:
+                stack.pop()
+            children: list = []
+            stack[-1][1].append((block, children))
+            stack.append((block.level, children))
+    return root
+
+
+def _image_type(src: str) -> str:
+    suffix = Path(src).suffix.lower()
+    return {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+            ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}[suffix]
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """Zip entries with one fixed time, so the same book gives the same bytes."""
+
+    def __init__(self, file, date_time, **kwargs):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, **kwargs)
+        self.fixed_time = date_time
+
+    def writestr(self, name, data, compress_type=None, compresslevel=None):
+        if isinstance(name, str):
+            name = zipfile.ZipInfo(name, self.fixed_time)
+            name.compress_type = compress_type if compress_type is not None else zipfile.ZIP_DEFLATED
+            name.external_attr = 0o644 << 16
+        super().writestr(name, data, compress_type=compress_type, compresslevel=compresslevel)
+
+
+class _ReproducibleWriter(epub.EpubWriter):
+    """ebooklib's writer with fixed zip times and `xml:lang` on <package>."""
+
+    def __init__(self, target, book, language: str, build_date: datetime, options):
+        super().__init__(target, book, options)
+        self.language = language
+        utc = build_date.astimezone(timezone.utc) if build_date.tzinfo else build_date
+        self.zip_time = max(utc.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+
+    def write(self):
+        self.out = _FixedTimeZip(self.file_name, self.zip_time,
+                                 compresslevel=self.options["compresslevel"])
+        self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        self._write_container()
+        self._write_opf()
+        self._write_items()
+        self.out.close()
+
+    def _write_opf_file(self, root):
+        root.set(XML_LANG, self.language)
+        super()._write_opf_file(root)

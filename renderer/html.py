@@ -1,0 +1,96 @@
+"""HTML writer: model → one standalone, screen-reader-friendly HTML5 page (and the EPUB's XHTML).
+
+Both pages share `templates/body.html` and the block macros, so the PDF (made from the HTML) and
+the EPUB say exactly the same thing.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import NAME, __version__
+from . import model as m
+from .reader import direction_of
+
+TEMPLATES = Path(__file__).parent / "templates"
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+
+def render_html(doc: m.Document, css: str = "", image_sizes: dict | None = None,
+                skip_link: bool = True) -> str:
+    """The standalone page: `lang`, landmarks, skip link, Dublin Core, CSS inlined, images linked."""
+    return _environment().get_template("page.html").render(
+        **_context(doc, image_sizes), css=Markup(css), skip_link=skip_link)
+
+
+def render_xhtml(doc: m.Document, stylesheets=(), image_sizes: dict | None = None) -> str:
+    """The same body as an EPUB 3 XHTML content document."""
+    return _environment().get_template("chapter.xhtml").render(
+        **_context(doc, image_sizes), stylesheets=stylesheets, skip_link=False)
+
+
+def render_template(name: str, **context) -> str:
+    """Render another template of this package (the EPUB nav document, the catalog)."""
+    return _environment().get_template(name).render(**context)
+
+
+def published_text(doc: m.Document) -> str:
+    day = doc.metadata.published
+    return f"{day.strftime('%B')} {day.day}, {day.year}"
+
+
+def _context(doc: m.Document, image_sizes):
+    sizes = image_sizes or {}
+    notice_ids = {id(block): f"notice-{n}" for n, block in enumerate(_notices(doc.blocks), 1)}
+    direction = direction_of(doc.metadata.language)
+    return dict(size_attrs=lambda f: _size_attrs(sizes.get(f.src)),
+                notice_id=lambda node: notice_ids[id(node)],
+                doc=doc, meta=doc.metadata, published_text=published_text(doc),
+                dir_attr=Markup(f' dir="{direction}"') if direction else "",
+                renderer_name=NAME, renderer_version=__version__)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every template, .xhtml included
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(kind=lambda node: type(node).__name__, lang_attrs=_lang_attrs,
+                       align_attr=_align_attr, image_src=lambda f: f.src)
+    return env
+
+
+def _lang_attrs(lang: str, direction: str = "") -> Markup:
+    """`lang` and `xml:lang` both, so the same markup is right in HTML and in EPUB XHTML."""
+    if not lang:
+        return Markup("")
+    out = f' lang="{escape(lang)}" xml:lang="{escape(lang)}"'
+    if direction:
+        out += f' dir="{escape(direction)}"'
+    return Markup(out)
+
+
+def _align_attr(cell: m.TableCell) -> Markup:
+    return Markup(f' class="align-{cell.align}"') if cell.align else Markup("")
+
+
+def _size_attrs(size) -> Markup:
+    return Markup(f' width="{size[0]}" height="{size[1]}"') if size else Markup("")
+
+
+def _notices(blocks):
+    for block in blocks:
+        if isinstance(block, m.Notice):
+            yield block
+            yield from _notices(block.children)
+        elif isinstance(block, m.BlockQuote):
+            yield from _notices(block.children)
+        elif isinstance(block, m.List):
+            for item in block.items:
+                yield from _notices(item.children)

@@ -1,0 +1,201 @@
+"""The content model: the one typed, immutable document every reader builds and every writer reads.
+
+Writers never look at Markdown; if a writer needs a fact, it belongs here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional, Union
+
+
+# ---------------------------------------------------------------- inlines
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Emphasis:
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Strong:
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    children: tuple["Inline", ...]
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """An inline quotation (`<q>`), optionally in its own language."""
+    children: tuple["Inline", ...]
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class LineBreak:
+    pass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text in another language (and so, perhaps, another direction)."""
+    children: tuple["Inline", ...]
+    lang: str
+    dir: str = ""
+
+
+Inline = Union[Text, Emphasis, Strong, Link, Code, Quotation, LineBreak, Span]
+
+
+# ---------------------------------------------------------------- blocks
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 2..6: level 1 is the article title
+    children: tuple[Inline, ...]
+    id: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    children: tuple[Inline, ...]
+    lang: str = ""
+    dir: str = ""
+
+
+@dataclass(frozen=True)
+class BlockQuote:
+    children: tuple["Block", ...]
+    lang: str = ""
+    dir: str = ""
+
+
+@dataclass(frozen=True)
+class ListItem:
+    children: tuple["Block", ...]
+
+
+@dataclass(frozen=True)
+class List:
+    ordered: bool
+    items: tuple[ListItem, ...]
+    start: int = 1
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A photo with the facts an archive keeps about it.
+
+    `alt` says what the image shows; `caption` says what it means; they are never the same text.
+    Labels keep the source's own wording ("Photo By", "VIRIN") instead of a generic one.
+    """
+    src: str
+    alt: str
+    title: str = ""
+    caption: str = ""
+    credit: str = ""
+    credit_label: str = "Credit"
+    identifier: str = ""
+    identifier_label: str = "Identifier"
+    description: str = ""
+    decorative: bool = False
+    id: str = ""
+    line: int = 0  # source line, for messages
+
+    @property
+    def has_caption(self) -> bool:
+        return bool(self.title or self.caption or self.credit or self.identifier)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A labelled note set apart from the text, e.g. an archive's "historical collection" notice."""
+    label: str
+    children: tuple["Block", ...]
+
+
+@dataclass(frozen=True)
+class TableCell:
+    children: tuple[Inline, ...]
+    header: bool = False
+    align: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    head: tuple[tuple[TableCell, ...], ...]
+    body: tuple[tuple[TableCell, ...], ...]
+    caption: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThematicBreak:
+    pass
+
+
+Block = Union[Heading, Paragraph, BlockQuote, List, Figure, Notice, Table, ThematicBreak]
+
+
+# ---------------------------------------------------------------- document
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    language: str
+    published: date
+    publisher: str
+    rights: str
+    description: str = ""
+    author: str = ""
+    source: str = ""
+    notice: str = ""
+    identifier: str = ""  # stable, derived from the source when not given
+
+
+@dataclass(frozen=True)
+class Document:
+    metadata: Metadata
+    blocks: tuple[Block, ...]
+    source_path: str = ""
+    source_sha256: str = ""
+    findings: tuple = ()  # what the reader fixed or noticed (errors.Finding)
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(_walk_figures(self.blocks))
+
+
+def _walk_figures(blocks):
+    for block in blocks:
+        if isinstance(block, Figure):
+            yield block
+        elif isinstance(block, (BlockQuote, Notice)):
+            yield from _walk_figures(block.children)
+        elif isinstance(block, List):
+            for item in block.items:
+                yield from _walk_figures(item.children)
+
+
+def plain_text(inlines) -> str:
+    """The text of inlines as a reader hears it (used for ids, titles and transcripts)."""
+    out = []
+    for node in inlines:
+        if isinstance(node, (Text, Code)):
+            out.append(node.text)
+        elif isinstance(node, LineBreak):
+            out.append("\n")
+        else:
+            out.append(plain_text(node.children))
+    return "".join(out)
