@@ -1,0 +1,93 @@
+"""The tagged PDF: PDF/UA-1 identified and valid, a tag tree a screen reader can walk."""
+from __future__ import annotations
+
+import pikepdf
+import pytest
+
+from renderer.check import pdf_findings, run_pdfua
+
+from conftest import outputs
+
+
+def struct_elements(pdf):
+    stack = list(pdf.Root.StructTreeRoot.K)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            yield node
+            kids = node.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack[:0] = list(kids)
+            elif isinstance(kids, pikepdf.Dictionary):
+                stack.insert(0, kids)
+
+
+def test_every_pdf_passes_pdfua1(dist):
+    pdfs = outputs(dist, "pdf")
+    assert pdfs
+    for path in pdfs:
+        report = run_pdfua(path)
+        assert report.is_compliant and pdf_findings(report) == [], path
+
+
+def test_validator_can_fail(tmp_path, seed):
+    """The PDF/UA check is real: strip the language and the same file fails."""
+    pdf = pikepdf.open(seed["pdf"])
+    del pdf.Root["/Lang"]
+    del pdf.Root["/MarkInfo"]
+    broken = tmp_path / "broken.pdf"
+    pdf.save(broken)
+    assert not run_pdfua(broken).is_compliant
+
+
+def test_catalog_identifies_pdfua_with_language_and_title(seed):
+    pdf = pikepdf.open(seed["pdf"])
+    assert str(pdf.Root.Lang) == "en-US"
+    assert bool(pdf.Root.MarkInfo.Marked)
+    assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
+    with pdf.open_metadata() as xmp:
+        assert xmp["pdfuaid:part"] == "1"
+        assert xmp["dc:title"].startswith("Senior DOD Official")
+
+
+def test_structure_has_headings_and_a_figure_with_alt_per_photo(seed):
+    pdf = pikepdf.open(seed["pdf"])
+    elements = list(struct_elements(pdf))
+    tags = [str(e.S) for e in elements]
+    assert tags.count("/H1") == 1
+    figures = [e for e in elements if e.S == "/Figure"]
+    assert len(figures) == 2 and all(str(f.Alt) for f in figures)
+
+
+def test_each_caption_is_grouped_with_its_figure(seed):
+    pdf = pikepdf.open(seed["pdf"])
+    for figure in (e for e in struct_elements(pdf) if e.S == "/Figure"):
+        siblings = [k for k in figure.P.K if isinstance(k, pikepdf.Dictionary)]
+        assert [str(k.S) for k in siblings] == ["/Figure", "/Caption"]
+        assert figure.P.S == "/Div"
+
+
+def test_bookmarks_follow_headings(seed):
+    pdf = pikepdf.open(seed["pdf"])
+    with pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert titles[0].startswith("Senior DOD Official")
+
+
+def test_running_heads_and_page_numbers_are_artifacts(seed):
+    """No marked content hangs from an element the tree cannot reach (WeasyPrint #1836)."""
+    pdf = pikepdf.open(seed["pdf"])
+    reachable = {e.objgen for e in struct_elements(pdf)}
+    nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+    for i in range(0, len(nums), 2):
+        if isinstance(nums[i + 1], pikepdf.Array):
+            for element in nums[i + 1]:
+                assert element is None or not isinstance(element, pikepdf.Dictionary) \
+                    or element.objgen in reachable
+    artifacts = 0
+    for page in pdf.pages:
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if str(operator) == "BDC" and operands[0] == "/Artifact":
+                artifacts += 1
+                assert operands[1].Type == "/Pagination"
+    assert artifacts >= 2 * len(pdf.pages) - 1  # page number on every page, head from page 2

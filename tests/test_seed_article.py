@@ -1,0 +1,165 @@
+"""The default article reaches all three outputs intact: every photo fact, character for character.
+
+Expected values come from the seed capture itself (../shared/seed), not from our own output.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+
+import lxml.html
+import pikepdf
+import pytest
+from lxml import etree
+
+from renderer import model as m
+from renderer.reader import read_article
+
+from conftest import SEED_ARTICLE, SEED_TEXT, epub_member
+
+CHROME = ("An official website", "Here's how you know", "Official websites use .gov",
+          ".gov website belongs", "Secure .gov websites", "A lock (", "Related Stories")
+
+
+def seed_lines() -> list[str]:
+    lines = [line.strip() for line in SEED_TEXT.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line and not line.startswith(CHROME)]
+
+
+def seed_photos() -> list[dict]:
+    """Each photo in the capture is five lines: alt, title, caption, 'Photo By: …', 'VIRIN: …'."""
+    lines = seed_lines()
+    photos = []
+    for i, line in enumerate(lines):
+        if line.startswith("VIRIN: "):
+            alt, title, caption, credit = lines[i - 4:i]
+            assert credit.startswith("Photo By: ")
+            photos.append(dict(alt=alt, title=title, caption=caption, credit=credit, virin=line))
+    return photos
+
+
+PHOTOS = seed_photos()
+
+
+def test_seed_has_two_photos():
+    assert len(PHOTOS) == 2
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_seed_line_is_transcribed():
+    doc = read_article(SEED_ARTICLE)
+    parts = [doc.metadata.title]
+    for block in doc.blocks:
+        if isinstance(block, m.Paragraph):
+            parts.append(m.plain_text(block.children))
+        elif isinstance(block, m.Notice):
+            parts += [m.plain_text(p.children) for p in block.children]
+        elif isinstance(block, m.Figure):
+            parts += [block.alt, block.title, block.caption,
+                      f"{block.credit_label}: {block.credit}",
+                      f"{block.identifier_label}: {block.identifier}"]
+    transcribed = [_norm(p) for p in parts]
+    assert transcribed == [_norm(line) for line in seed_lines()]
+
+
+def test_chrome_is_left_out(seed):
+    text = lxml.html.parse(str(seed["html"])).getroot().text_content()
+    for chrome in CHROME:
+        assert chrome not in text
+
+
+@pytest.mark.parametrize("photo", PHOTOS, ids=lambda p: p["title"])
+def test_alt_text_identical_in_html_epub_and_pdf(seed, photo):
+    html_alts = lxml.html.parse(str(seed["html"])).xpath("//img/@alt")
+    xhtml = etree.fromstring(epub_member(seed["epub"], "EPUB/article.xhtml"))
+    epub_alts = xhtml.xpath("//x:img/@alt", namespaces={"x": "http://www.w3.org/1999/xhtml"})
+    pdf_alts = [str(e.Alt) for e in _struct_elements(seed["pdf"]) if e.S == "/Figure"]
+    assert photo["alt"] in html_alts
+    assert photo["alt"] in epub_alts
+    assert photo["alt"] in pdf_alts
+
+
+@pytest.mark.parametrize("photo", PHOTOS, ids=lambda p: p["title"])
+def test_title_caption_credit_virin_in_all_three(seed, photo):
+    html_text = _norm(lxml.html.parse(str(seed["html"])).getroot().text_content())
+    xhtml = etree.fromstring(epub_member(seed["epub"], "EPUB/article.xhtml"))
+    epub_text = _norm("".join(xhtml.itertext()))
+    pdf_text = _norm(subprocess.run(["pdftotext", str(seed["pdf"]), "-"], capture_output=True,
+                                    text=True, check=True).stdout)
+    for key in ("title", "caption", "credit", "virin"):
+        assert photo[key] in html_text
+        assert photo[key] in epub_text
+        assert photo[key] in pdf_text
+
+
+def test_caption_parts_are_separate_labelled_elements(seed):
+    root = lxml.html.parse(str(seed["html"])).getroot()
+    figures = root.xpath("//figure")
+    assert len(figures) == len(PHOTOS)
+    for figure, photo in zip(figures, PHOTOS):
+        img, = figure.xpath("./img")
+        caption, = figure.xpath("./figcaption")
+        assert caption.xpath("string(.//*[@class='figure-title'])") == photo["title"]
+        assert caption.xpath("string(.//*[@class='figure-caption'])") == photo["caption"]
+        assert _norm(caption.xpath("string(.//*[@class='figure-credit'])")) == photo["credit"]
+        assert _norm(caption.xpath("string(.//*[@class='figure-identifier'])")) == photo["virin"]
+        assert caption.xpath(".//*[@class='figure-identifier']/*[@class='label']/text()") == ["VIRIN:"]
+        assert img.get("alt") != _norm(caption.text_content())
+        assert img.get("alt") not in caption.text_content()
+
+
+def test_images_are_copied_beside_the_page_not_inlined(seed):
+    root = lxml.html.parse(str(seed["html"])).getroot()
+    for src in root.xpath("//img/@src"):
+        assert not src.startswith("data:")
+        assert (seed["html"].parent / src).is_file()
+
+
+def _struct_elements(path):
+    pdf = pikepdf.open(path)
+    stack = list(pdf.Root.StructTreeRoot.K)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            yield node
+            kids = node.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack[:0] = list(kids)
+            elif isinstance(kids, pikepdf.Dictionary):
+                stack.insert(0, kids)
+
+
+def test_pdf_embeds_every_font(seed):
+    fonts = subprocess.run(["pdffonts", str(seed["pdf"])], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert fonts
+    for row in fonts:
+        columns = row.split()
+        assert columns[-5] == "yes", row  # the "emb" column
+
+
+def test_pdf_text_has_no_hyphenation_artefacts(seed):
+    text = subprocess.run(["pdftotext", str(seed["pdf"]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "\u00ad" not in text and "\u2010" not in text
+    source = SEED_ARTICLE.joinpath("article.md").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        match = re.search(r"(\w+)-$", line.strip())
+        if match:  # a line ending in a hyphen must be a hyphen the source has
+            assert match.group(0) in source, line
+
+
+def test_epub_is_byte_identical_on_rebuild(tmp_path):
+    from conftest import run_cli
+    for name in ("a", "b"):
+        run_cli("render", SEED_ARTICLE, "--out", tmp_path / name, "--format", "epub,pdf,html")
+    for fmt in ("epub", "pdf", "html"):
+        a = (tmp_path / "a" / SEED_ARTICLE.name / f"{SEED_ARTICLE.name}.{fmt}").read_bytes()
+        b = (tmp_path / "b" / SEED_ARTICLE.name / f"{SEED_ARTICLE.name}.{fmt}").read_bytes()
+        assert a == b, fmt
+    with zipfile.ZipFile(tmp_path / "a" / SEED_ARTICLE.name / f"{SEED_ARTICLE.name}.epub") as book:
+        assert {info.date_time for info in book.infolist()} == {(2020, 1, 3, 0, 0, 0)}
