@@ -1,29 +1,119 @@
 """PDF writer: the article's HTML + print stylesheet → WeasyPrint 70 → a tagged PDF/UA-1 file.
 
-WeasyPrint's tag tree needs repairs a screen reader would notice (see `tagfix.py`); they are made
-right after WeasyPrint writes, before the file is moved into place.
+WeasyPrint lays the pages out; we read that layout (which elements run over each page break)
+and hand it to `tagfix`, which repairs the tag tree before the bytes leave this module.
 """
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
-from .confine import ARTICLE_BASE_URL, ConfinedFetcher
+from . import model as m
 from . import tagfix
+from .confine import ARTICLE_BASE_URL, ConfinedFetcher
+
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
+
+# WeasyPrint 70's element → tag mapping, for the elements our templates write (pdf/tags.py).
+_TAGS = {"main": "Part", "article": "Art", "section": "Sect", "blockquote": "BlockQuote",
+         "p": "P", "ul": "L", "ol": "L", "dl": "L", "li": "LI", "table": "Table", "tr": "TR",
+         "th": "TH", "td": "TD", "thead": "THead", "tbody": "TBody", "div": "Div",
+         "figcaption": "Caption", "caption": "Caption"}
 
 
-def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *,
-               font_config=None, cache=None) -> bytes:
-    """Lay out `html` (images resolved inside `article_dir` only) and return the finished PDF."""
+@dataclass
+class Layout:
+    """What the PDF's pagination says about the content, for tag repair and page markers."""
+    continued: list[list[str]]  # per page break: PDF tags of the elements running over it
+    page_starts: list[object]   # per page: the HTML element of its first printed text
+
+
+def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], doc: m.Document | None = None,
+               *, font_config=None, cache=None) -> bytes:
+    """Lay out `html` (files resolved inside `article_dir` and the style folders only)."""
+    return render_pdf_with_layout(html, article_dir, stylesheets, doc,
+                                  font_config=font_config, cache=cache)[0]
+
+
+def render_pdf_with_layout(html, article_dir, stylesheets, doc=None, *, font_config=None,
+                           cache=None) -> tuple[bytes, Layout]:
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
 
-    fetcher = ConfinedFetcher(article_dir, [p.parent for p in stylesheets])
+    fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets])
     font_config = font_config or weasyprint.text.fonts.FontConfiguration()
     css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)
            for p in stylesheets]
-    document = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
-    raw = io.BytesIO()
-    document.write_pdf(raw, stylesheets=css, font_config=font_config, pdf_variant="pdf/ua-1",
-                       cache=cache if cache is not None else {}, uncompressed_pdf=False)
+    options = dict(PDF_OPTIONS, stylesheets=css, cache=cache if cache is not None else {})
+    source = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
+    document = source.render(font_config=font_config, **options)
     fetcher.raise_refused()
-    return tagfix.fix_tags(raw.getvalue())
+    layout = read_layout(document)
+    raw = io.BytesIO()
+    document.write_pdf(raw, **options)
+    languages = language_passages(doc) if doc is not None else ()
+    return tagfix.fix_tags(raw.getvalue(), layout.continued, languages), layout
+
+
+def read_layout(document) -> Layout:
+    """For each page, the element chains of its first and last printed text."""
+    firsts, lasts = [], []
+    for page in document.pages:
+        leaves = list(_text_leaves(page._page_box, ()))
+        firsts.append(leaves[0] if leaves else ())
+        lasts.append(leaves[-1] if leaves else ())
+    continued = []
+    for last, first in zip(lasts, firsts[1:]):
+        shared = set(map(id, first))
+        continued.append([_TAGS.get(e.tag, "NonStruct") for e in last
+                          if id(e) in shared and e.tag not in ("html", "body")])
+    return Layout(continued, [chain[-1] if chain else None for chain in firsts])
+
+
+def _text_leaves(box, chain):
+    """(element chain, outermost first) of every text or image box, in layout order."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox):
+        return
+    element = getattr(box, "element", None)
+    if element is not None and (not chain or chain[-1] is not element):
+        chain = chain + (element,)
+    if isinstance(box, (boxes.TextBox, boxes.ReplacedBox)) and element is not None:
+        yield chain
+        return
+    for child in getattr(box, "children", ()):
+        yield from _text_leaves(child, chain)
+
+
+def language_passages(doc: m.Document) -> list[tuple[str, str]]:
+    """(text, lang) of every block or span the model marks with its own language, in order."""
+    out: list[tuple[str, str]] = []
+
+    def inlines(nodes):
+        for node in nodes:
+            if isinstance(node, (m.Span, m.Quotation)) and node.lang:
+                out.append((m.plain_text(node.children), node.lang))
+            if hasattr(node, "children"):
+                inlines(node.children)
+
+    def blocks(nodes):
+        for block in nodes:
+            if isinstance(block, m.Paragraph):
+                if block.lang:
+                    out.append((m.plain_text(block.children), block.lang))
+                inlines(block.children)
+            elif isinstance(block, m.BlockQuote):
+                if block.lang:
+                    out.append((" ".join(m.plain_text(b.children) for b in block.children
+                                         if isinstance(b, m.Paragraph)), block.lang))
+                blocks(block.children)
+            elif isinstance(block, (m.Notice,)):
+                blocks(block.children)
+            elif isinstance(block, m.List):
+                for item in block.items:
+                    blocks(item.children)
+            elif isinstance(block, m.Heading):
+                inlines(block.children)
+    blocks(doc.blocks)
+    return out

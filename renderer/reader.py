@@ -255,6 +255,7 @@ class _Parser:
                              "text; remove 'decorative: true' or the alt")
         fields["src"] = self.image_path(fields["src"], lines.get("src", fence_line), label)
         fields.setdefault("id", f"figure-{self.figure_count}")
+        fields.setdefault("alt", "")
         fields["decorative"] = decorative
         return m.Figure(line=fence_line, **fields)
 

@@ -1,119 +1,367 @@
 """Repairs to the tag tree WeasyPrint 70 writes, so the PDF reads right in a screen reader.
 
-WeasyPrint's tagging is close but not right (see ../shared/notes/pdf.md); each pass below fixes
-one documented fault, keeps MCIDs and the ParentTree consistent, and is safe to run once:
+WeasyPrint's tagging is close but not right (../shared/notes/pdf.md). Each pass fixes one
+documented fault and keeps MCIDs, /Pg and the ParentTree consistent:
 
-- page margin boxes (running head, page numbers) are tagged but hang from no element (#1836):
-  they become `/Artifact /Pagination` marked content;
+- page margin boxes (running head, page numbers) hang from no element (WeasyPrint #1836):
+  their marked content becomes `/Artifact /Pagination`;
 - a decorative image (alt="") becomes a Figure without /Alt, a PDF/UA failure: it becomes an
-  artifact, as HTML's alt="" means "nothing to announce";
+  `/Artifact /Layout`, as HTML's alt="" means "nothing to announce";
+- the tree is rebuilt per page (#2903): an element that runs across a page break (main, a
+  paragraph, a list, a table) is two elements; they are merged back into one, and a table
+  header repeated on the new page becomes an artifact;
 - `<figure>` is a NonStruct with the Caption beside the Figure: it becomes a Div grouping exactly
   the Figure and its Caption;
+- other NonStruct wrappers (header, footer, em, strong…) are unwrapped, and empty elements go;
+- a nested list is a sibling of its parent list's items: it moves into the item's LBody, and an
+  LI's stray children are wrapped in an LBody;
+- a link broken over two lines is two Link elements: they become one, and every link annotation
+  gets a /Contents that says what the link text says (not just the raw URL);
+- `lang` on a span or paragraph gives no /Lang: elements whose text is a passage the model marks
+  with a language get it;
 - a Figure's /BBox is in CSS px from the top: it is converted to PDF points from the bottom.
 """
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 PX_TO_PT = 0.75
+INLINE_WRAPPERS = {"/Span", "/Link", "/NonStruct"}
 
 
-def fix_tags(data: bytes) -> bytes:
-    """Return the PDF with its tag tree repaired (input: a WeasyPrint pdf/ua-1 file)."""
-    pdf = pikepdf.open(io.BytesIO(data))
-    root = pdf.Root.StructTreeRoot
-    page_numbers = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
-    parent_arrays = _parent_tree_arrays(root)
+def fix_tags(data: bytes, continued=(), languages=()) -> bytes:
+    """Return the PDF with its tag tree repaired.
 
-    _regroup_figures(root)
-    artifacts: dict[int, dict[int, Name]] = {}  # page index → {MCID: artifact type}
-    for element in list(_walk(root)):
-        if element.S == Name.Figure and "/Alt" not in element:
-            _drop_figure(element, page_numbers, artifacts)
-        elif element.S == Name.Figure:
-            _fix_bbox(element, pdf, page_numbers)
-    reachable = {element.objgen for element in _walk(root)}
-    for page_index, page in enumerate(pdf.pages):
-        key = int(page.obj.get("/StructParents", page_index))
-        array = parent_arrays.get(key)
-        if array is None:
-            continue
-        orphans = artifacts.setdefault(page_index, {})
-        for mcid, element in enumerate(array):
-            if isinstance(element, Dictionary) and element.objgen not in reachable:
-                orphans[mcid] = Name.Pagination
-        for mcid in orphans:
-            if mcid < len(array):
-                array[mcid] = None
-        if orphans:
-            _mark_artifacts(pdf, page, orphans)
-    out = io.BytesIO()
-    # Deterministic output: no new /ID, object streams as WeasyPrint's, no timestamps.
-    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
-    return out.getvalue()
+    `continued[n]` lists the PDF tags (outermost first) of the elements that run from page n
+    to page n+1; `languages` is [(text, lang), …] in reading order, from the content model.
+    """
+    tree = _Tree(data)
+    tree.artifact_orphans_and_decorative_figures()
+    for page, tags in enumerate(continued):
+        tree.merge_across(page, list(tags))
+    tree.group_figures()
+    tree.unwrap_nonstruct()
+    tree.fix_lists()
+    tree.remove_empty()
+    tree.fix_links()
+    tree.set_languages(languages)
+    tree.fix_figure_boxes()
+    return tree.save()
 
 
-def _walk(node):
-    """Every StructElem reachable from `node`, parents before children."""
-    kids = node.get("/K")
-    if kids is None:
-        return
-    for kid in (kids if isinstance(kids, Array) else [kids]):
-        if isinstance(kid, Dictionary) and kid.get("/Type", Name.StructElem) == Name.StructElem \
-                and "/S" in kid:
-            yield kid
-            yield from _walk(kid)
+class _Tree:
+    """A PDF's structure tree with the bookkeeping needed to move things around safely."""
 
+    def __init__(self, data: bytes):
+        self.pdf = pikepdf.open(io.BytesIO(data))
+        self.root = self.pdf.Root.StructTreeRoot
+        self.document = self.root.K[0] if isinstance(self.root.K, Array) else self.root.K
+        self.page_index = {page.obj.objgen: n for n, page in enumerate(self.pdf.pages)}
+        nums = self.root.ParentTree.Nums
+        self.parent_tree = {int(nums[i]): i + 1 for i in range(0, len(nums), 2)}
+        self.text = mcid_text(data)
+        self.artifacts: dict[int, dict[int, Name]] = defaultdict(dict)
 
-def _parent_tree_arrays(root) -> dict[int, Array]:
-    nums = root.ParentTree.get("/Nums", Array())
-    return {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)
-            if isinstance(nums[i + 1], Array)}
+    # ------------------------------------------------------------ helpers
+    def walk(self, node=None):
+        """Every StructElem below `node` (the Document by default), parents first."""
+        node = self.document if node is None else node
+        for kid in self.kids(node):
+            if _is_elem(kid):
+                yield kid
+                yield from self.walk(kid)
 
+    @staticmethod
+    def kids(node) -> list:
+        k = node.get("/K")
+        if k is None:
+            return []
+        return list(k) if isinstance(k, Array) else [k]
 
-def _regroup_figures(root):
-    """`<figure>` → Div holding the Figure and its Caption, nothing else."""
-    for element in _walk(root):
-        kids = [k for k in element.get("/K", Array()) if isinstance(k, Dictionary)]
-        types = [k.get("/S") for k in kids]
-        if element.S == Name.NonStruct and Name.Figure in types and Name.Caption in types:
-            element.S = Name.Div
+    @staticmethod
+    def set_kids(node, kids):
+        node.K = Array(kids)
 
+    def page_of(self, element) -> int:
+        return self.page_index.get(element.Pg.objgen, 0) if "/Pg" in element else 0
 
-def _drop_figure(element, page_numbers, artifacts):
-    """A Figure without /Alt is decorative: its image becomes an artifact, the element goes."""
-    page = page_numbers.get(element.Pg.objgen, 0) if "/Pg" in element else 0
-    for kid in element.get("/K", Array()):
+    def page_array(self, page: int):
+        key = int(self.pdf.pages[page].obj.get("/StructParents", page))
+        return self.root.ParentTree.Nums[self.parent_tree[key]]
+
+    def move_kid(self, kid, source, target):
+        """Re-home one kid of `source` in `target`, keeping the ParentTree pointing right."""
+        if _is_elem(kid):
+            kid.P = target
+            return kid
         if isinstance(kid, int):
-            artifacts.setdefault(page, {})[int(kid)] = Name.Layout
-    parent = element.P
-    parent.K = Array([k for k in parent.K if not (isinstance(k, Dictionary)
-                                                  and k.objgen == element.objgen)])
+            page = self.page_of(source)
+            self.page_array(page)[int(kid)] = target
+            if page != self.page_of(target):
+                return self.pdf.make_indirect(Dictionary(
+                    Type=Name.MCR, Pg=self.pdf.pages[page].obj, MCID=int(kid)))
+            return kid
+        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
+            self.page_array(self.page_index[kid.Pg.objgen])[int(kid.MCID)] = target
+        elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+            key = int(kid.Obj.StructParent)
+            self.root.ParentTree.Nums[self.parent_tree[key]] = target
+        return kid
+
+    def absorb(self, target, source):
+        """Append all of `source`'s kids to `target` and drop `source` from its parent."""
+        moved = [self.move_kid(k, source, target) for k in self.kids(source)]
+        self.set_kids(target, self.kids(target) + moved)
+        self.detach(source)
+
+    def detach(self, element):
+        parent = element.P
+        self.set_kids(parent, [k for k in self.kids(parent)
+                               if not (_is_elem(k) and k.objgen == element.objgen)])
+
+    def element_text(self, element) -> str:
+        """The text an element's marked content shows, in content order."""
+        pieces = []
+        for kid in self.kids(element):
+            if isinstance(kid, int):
+                pieces.append(self.text.get((self.page_of(element), int(kid)), ""))
+            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
+                pieces.append(self.text.get((self.page_index[kid.Pg.objgen], int(kid.MCID)), ""))
+            elif _is_elem(kid):
+                pieces.append(self.element_text(kid))
+        return " ".join(" ".join(pieces).split())
+
+    # ------------------------------------------------------------ passes
+    def artifact_orphans_and_decorative_figures(self):
+        for element in list(self.walk()):
+            if element.S == Name.Figure and "/Alt" not in element:
+                for kid in self.kids(element):
+                    if isinstance(kid, int):
+                        self.artifacts[self.page_of(element)][int(kid)] = Name.Layout
+                self.detach(element)
+        reachable = {e.objgen for e in self.walk()}
+        for page in range(len(self.pdf.pages)):
+            for mcid, element in enumerate(self.page_array(page)):
+                if isinstance(element, Dictionary) and element.objgen not in reachable:
+                    self.artifacts[page].setdefault(mcid, Name.Pagination)
+
+    def merge_across(self, page: int, tags: list[str]):
+        """Merge the chain of elements continued from `page` into the next page's chain."""
+        tops = [k for k in self.kids(self.document) if _is_elem(k)]
+        before = [e for e in tops if self.page_of(e) <= page]
+        after = [e for e in tops if self.page_of(e) == page + 1]
+        if not before or not after:
+            return
+        end, start = before[-1], after[0]
+        for tag in tags:
+            if str(end.S) != f"/{tag}" or str(start.S) != f"/{tag}" or end.objgen == start.objgen:
+                return
+            if end.S == Name.Table:
+                self.drop_repeated_header(start)
+            first_kid = next((k for k in self.kids(start) if _is_elem(k)), None)
+            self.absorb(end, start)
+            last_before = [k for k in self.kids(end) if _is_elem(k)]
+            if first_kid is None or not last_before:
+                return
+            index = next(i for i, k in enumerate(last_before) if k.objgen == first_kid.objgen)
+            if index == 0:
+                return
+            end, start = last_before[index - 1], first_kid
+
+    def drop_repeated_header(self, table):
+        """A THead WeasyPrint repeats on a continuation page is an artifact there."""
+        for kid in self.kids(table):
+            if _is_elem(kid) and kid.S == Name.THead:
+                for element in [kid] + list(self.walk(kid)):
+                    for mcid in self.kids(element):
+                        if isinstance(mcid, int):
+                            self.artifacts[self.page_of(element)][int(mcid)] = Name.Pagination
+                self.detach(kid)
+
+    def group_figures(self):
+        for element in list(self.walk()):
+            types = [k.S for k in self.kids(element) if _is_elem(k)]
+            if element.S == Name.NonStruct and Name.Figure in types and Name.Caption in types:
+                element.S = Name.Div
+
+    def unwrap_nonstruct(self):
+        """Replace each NonStruct by its kids (it means nothing to a reader)."""
+        for element in reversed(list(self.walk())):
+            if element.S != Name.NonStruct:
+                continue
+            parent = element.P
+            moved = [self.move_kid(k, element, parent) for k in self.kids(element)]
+            siblings = self.kids(parent)
+            index = next(i for i, k in enumerate(siblings)
+                         if _is_elem(k) and k.objgen == element.objgen)
+            self.set_kids(parent, siblings[:index] + moved + siblings[index + 1:])
+
+    def fix_lists(self):
+        for element in list(self.walk()):
+            if element.S == Name.LI:
+                bodies = [k for k in self.kids(element) if _is_elem(k) and k.S == Name.LBody]
+                for extra in bodies[1:]:  # an item split over a page break has two bodies
+                    self.absorb(bodies[0], extra)
+                stray = [k for k in self.kids(element)
+                         if not (_is_elem(k) and k.S in (Name.Lbl, Name.LBody))]
+                if stray:
+                    body = self.body_of(element)
+                    moved = [self.move_kid(k, element, body) for k in stray]
+                    self.set_kids(body, moved + self.kids(body))
+                    self.set_kids(element, [k for k in self.kids(element)
+                                            if _is_elem(k) and k.S in (Name.Lbl, Name.LBody)])
+        for element in list(self.walk()):
+            if element.S == Name.L:
+                kids = self.kids(element)
+                for i, kid in enumerate(kids):
+                    if _is_elem(kid) and kid.S == Name.L and i > 0 and _is_elem(kids[i - 1]) \
+                            and kids[i - 1].S == Name.LI:
+                        body = self.body_of(kids[i - 1])
+                        self.detach(kid)
+                        kid.P = body
+                        self.set_kids(body, self.kids(body) + [kid])
+
+    def body_of(self, item):
+        for kid in self.kids(item):
+            if _is_elem(kid) and kid.S == Name.LBody:
+                return kid
+        body = self.pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.LBody, P=item,
+                                                 Pg=item.Pg, K=Array()))
+        self.set_kids(item, self.kids(item) + [body])
+        return body
+
+    def remove_empty(self):
+        changed = True
+        while changed:
+            changed = False
+            for element in list(self.walk()):
+                if not self.kids(element) and element.S != Name.Figure:
+                    self.detach(element)
+                    changed = True
+
+    def fix_links(self):
+        """One Link element per link, each annotation described by its link text."""
+        for element in list(self.walk()):
+            if element.S != Name.Link:
+                continue
+            siblings = [k for k in self.kids(element.P) if _is_elem(k)]
+            index = next(i for i, k in enumerate(siblings) if k.objgen == element.objgen)
+            following = siblings[index + 1] if index + 1 < len(siblings) else None
+            if following is not None and following.S == Name.Link \
+                    and _link_target(following) == _link_target(element) and _link_target(element):
+                self.absorb(following, element)  # keep order: element's kids come first
+                self.set_kids(following, _first_then(self.kids(following), self.kids(element)))
+        for element in self.walk():
+            if element.S == Name.Link:
+                text, target = self.element_text(element), _link_target(element)
+                description = text if not target or target in text else f"{text} ({target})"
+                for kid in self.kids(element):
+                    if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+                        kid.Obj.Contents = pikepdf.String(description)
+
+    def set_languages(self, languages):
+        """Give /Lang to the elements whose whole text is a passage the model marks.
+
+        Right-to-left text is painted in visual order, so its marked content reads backwards;
+        such elements also get /ActualText with the text in reading order.
+        """
+        wanted = [(" ".join(text.split()), lang) for text, lang in languages if text.strip()]
+        position = 0
+        for element in self.walk():
+            if position >= len(wanted) or element.S not in (Name.Span, Name.P, Name.BlockQuote):
+                continue
+            text = self.element_text(element)
+            for index in range(position, len(wanted)):
+                passage, lang = wanted[index]
+                if text in (passage, passage[::-1]):
+                    element.Lang = pikepdf.String(lang)
+                    if text != passage:
+                        element.ActualText = pikepdf.String(passage)
+                    position = index + 1
+                    break
+
+    def fix_figure_boxes(self):
+        for element in self.walk():
+            attributes = element.get("/A")
+            if element.S != Name.Figure or not isinstance(attributes, Dictionary) \
+                    or "/BBox" not in attributes:
+                continue
+            height = float(self.pdf.pages[self.page_of(element)].mediabox[3])
+            x1, y1, x2, y2 = (float(v) * PX_TO_PT for v in attributes.BBox)
+            attributes.BBox = Array([round(x1, 3), round(height - y2, 3),
+                                     round(x2, 3), round(height - y1, 3)])
+
+    def save(self) -> bytes:
+        for page, mcids in self.artifacts.items():
+            array = self.page_array(page)
+            for mcid in mcids:
+                if mcid < len(array):
+                    array[mcid] = None
+            if mcids:
+                _mark_artifacts(self.pdf, self.pdf.pages[page], mcids)
+        out = io.BytesIO()
+        self.pdf.save(out, deterministic_id=True)
+        return out.getvalue()
 
 
-def _fix_bbox(element, pdf, page_numbers):
-    attributes = element.get("/A")
-    if not isinstance(attributes, Dictionary) or "/BBox" not in attributes:
-        return
-    page = pdf.pages[page_numbers.get(element.Pg.objgen, 0)]
-    height = float(page.mediabox[3])
-    x1, y1, x2, y2 = (float(v) * PX_TO_PT for v in attributes.BBox)
-    attributes.BBox = Array([round(x1, 3), round(height - y2, 3), round(x2, 3), round(height - y1, 3)])
+def _first_then(kept, moved_first):
+    """`kept` ends with the kids just moved in; put those first (they came first in reading)."""
+    count = len(moved_first)
+    return kept[-count:] + kept[:-count] if count else kept
+
+
+def _is_elem(node) -> bool:
+    return isinstance(node, Dictionary) and "/S" in node and \
+        node.get("/Type", Name.StructElem) == Name.StructElem
+
+
+def _link_target(element) -> str:
+    for kid in _Tree.kids(element):
+        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+            annotation = kid.Obj
+            if "/A" in annotation and "/URI" in annotation.A:
+                return str(annotation.A.URI)
+            if "/Dest" in annotation:
+                return "#" + str(annotation.Dest)
+    return ""
 
 
 def _mark_artifacts(pdf, page, mcids: dict[int, Name]):
-    """Rewrite `/Tag <</MCID n>> BDC` as `/Artifact <</Type /…>> BDC` for `mcids`."""
-    instructions = pikepdf.parse_content_stream(page)
-    changed = []
-    for operands, operator in instructions:
-        if operator == pikepdf.Operator("BDC") and len(operands) == 2 \
-                and isinstance(operands[1], Dictionary) and "/MCID" in operands[1] \
-                and int(operands[1].MCID) in mcids:
-            properties = Dictionary(Type=mcids[int(operands[1].MCID)])
-            changed.append(pikepdf.ContentStreamInstruction([Name.Artifact, properties], operator))
-        else:
-            changed.append(pikepdf.ContentStreamInstruction(operands, operator))
-    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(changed))
+    """Rewrite `/Tag <</MCID n>> BDC` as `/Artifact <</Type /…>> BDC` for the given MCIDs."""
+    instructions = []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        if str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], Dictionary) \
+                and "/MCID" in operands[1] and int(operands[1].MCID) in mcids:
+            operands = [Name.Artifact, Dictionary(Type=mcids[int(operands[1].MCID)])]
+        instructions.append(pikepdf.ContentStreamInstruction(operands, operator))
+    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+
+
+def mcid_text(data: bytes) -> dict[tuple[int, int], str]:
+    """Text of each marked-content sequence, keyed by (page index, MCID).
+
+    Pieces on different lines are joined with a space: WeasyPrint drops the space at a line
+    break, and a reader hears one.
+    """
+    import pdfplumber
+
+    texts: dict[tuple[int, int], str] = {}
+    with pdfplumber.open(io.BytesIO(data)) as document:
+        for number, page in enumerate(document.pages):
+            last_top: dict[int, float] = {}
+            for char in page.chars:
+                mcid = char.get("mcid")
+                if mcid is None:
+                    continue
+                key = (number, int(mcid))
+                previous = texts.get(key, "")
+                if previous and abs(char["top"] - last_top[mcid]) > char["size"] * 0.5 \
+                        and not previous.endswith(" "):
+                    previous += " "
+                texts[key] = previous + char["text"]
+                last_top[mcid] = char["top"]
+    return texts
