@@ -115,8 +115,8 @@ def _render(args) -> int:
 def _read(args) -> int:
     from .transcript import transcript
 
-    for line in transcript(args.file):
-        print(line)
+    for item in transcript(args.file):
+        print(item)
     return 0
 
 

@@ -19,7 +19,8 @@ documented fault and keeps MCIDs, /Pg and the ParentTree consistent:
   gets a /Contents that says what the link text says (not just the raw URL);
 - `lang` on a span or paragraph gives no /Lang: elements whose text is a passage the model marks
   with a language get it;
-- a Figure's /BBox is in CSS px from the top: it is converted to PDF points from the bottom.
+- a Figure's /BBox is in CSS px from the top: it is converted to PDF points from the bottom;
+- TH elements get a /Scope (Column in a THead, Row elsewhere).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from pikepdf import Array, Dictionary, Name
 
 PX_TO_PT = 0.75
 INLINE_WRAPPERS = {"/Span", "/Link", "/NonStruct"}
+GROUPING = {Name.Document, Name.Part, Name.Art, Name.Sect, Name.Div, Name.BlockQuote}
 
 
 def fix_tags(data: bytes, continued=(), languages=()) -> bytes:
@@ -50,6 +52,7 @@ def fix_tags(data: bytes, continued=(), languages=()) -> bytes:
     tree.fix_links()
     tree.set_languages(languages)
     tree.fix_figure_boxes()
+    tree.scope_table_headers()
     return tree.save()
 
 
@@ -125,6 +128,9 @@ class _Tree:
 
     def element_text(self, element) -> str:
         """The text an element's marked content shows, in content order."""
+        return join_text([self._raw_text(element)])
+
+    def _raw_text(self, element) -> str:
         pieces = []
         for kid in self.kids(element):
             if isinstance(kid, int):
@@ -132,8 +138,8 @@ class _Tree:
             elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
                 pieces.append(self.text.get((self.page_index[kid.Pg.objgen], int(kid.MCID)), ""))
             elif _is_elem(kid):
-                pieces.append(self.element_text(kid))
-        return " ".join(" ".join(pieces).split())
+                pieces.append(self._raw_text(kid))
+        return "".join(pieces)
 
     # ------------------------------------------------------------ passes
     def artifact_orphans_and_decorative_figures(self):
@@ -189,11 +195,16 @@ class _Tree:
                 element.S = Name.Div
 
     def unwrap_nonstruct(self):
-        """Replace each NonStruct by its kids (it means nothing to a reader)."""
-        for element in reversed(list(self.walk())):
+        """Replace each NonStruct by its kids (it means nothing to a reader), except that a
+        run of text standing alone at block level (a `<summary>`, say) becomes a paragraph."""
+        for element in list(self.walk()):
             if element.S != Name.NonStruct:
                 continue
             parent = element.P
+            if parent.get("/S") in GROUPING and all(
+                    not _is_elem(k) or str(k.S) in INLINE_WRAPPERS for k in self.kids(element)):
+                element.S = Name.P
+                continue
             moved = [self.move_kid(k, element, parent) for k in self.kids(element)]
             siblings = self.kids(parent)
             index = next(i for i, k in enumerate(siblings)
@@ -295,6 +306,16 @@ class _Tree:
             attributes.BBox = Array([round(x1, 3), round(height - y2, 3),
                                      round(x2, 3), round(height - y1, 3)])
 
+    def scope_table_headers(self):
+        """TH gets /Scope (WeasyPrint writes /Headers on cells but no scope on headers)."""
+        for element in self.walk():
+            if element.S == Name.TH:
+                attributes = element.get("/A")
+                if not isinstance(attributes, Dictionary):
+                    attributes = element.A = Dictionary(O=Name.Table)
+                in_head = element.P.get("/P") is not None and element.P.P.get("/S") == Name.THead
+                attributes.Scope = Name.Column if in_head else Name.Row
+
     def save(self) -> bytes:
         for page, mcids in self.artifacts.items():
             array = self.page_array(page)
@@ -344,24 +365,34 @@ def _mark_artifacts(pdf, page, mcids: dict[int, Name]):
 def mcid_text(data: bytes) -> dict[tuple[int, int], str]:
     """Text of each marked-content sequence, keyed by (page index, MCID).
 
-    Pieces on different lines are joined with a space: WeasyPrint drops the space at a line
-    break, and a reader hears one.
+    WeasyPrint drops the space at a line break, and does not paint a space that stands alone
+    between two elements, but a reader hears both: a piece that starts on a new line, or after
+    a visible gap, gets a leading space (`join_text` strips what is not needed).
     """
     import pdfplumber
 
     texts: dict[tuple[int, int], str] = {}
     with pdfplumber.open(io.BytesIO(data)) as document:
         for number, page in enumerate(document.pages):
-            last_top: dict[int, float] = {}
+            previous = None
             for char in page.chars:
                 mcid = char.get("mcid")
                 if mcid is None:
                     continue
                 key = (number, int(mcid))
-                previous = texts.get(key, "")
-                if previous and abs(char["top"] - last_top[mcid]) > char["size"] * 0.5 \
-                        and not previous.endswith(" "):
-                    previous += " "
-                texts[key] = previous + char["text"]
-                last_top[mcid] = char["top"]
+                text = texts.get(key, "")
+                if previous is not None and not char["text"].isspace() \
+                        and not previous["text"].isspace():
+                    new_line = abs(char["top"] - previous["top"]) > char["size"] * 0.5
+                    gap = previous.get("mcid") != mcid and \
+                        char["x0"] - previous["x1"] > char["size"] * 0.15
+                    if new_line or gap:
+                        text += "\n"
+                previous = char
+                texts[key] = text + char["text"]
     return texts
+
+
+def join_text(pieces) -> str:
+    """Pieces of marked content as one whitespace-normalised string."""
+    return " ".join("".join(pieces).split())
