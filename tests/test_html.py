@@ -67,3 +67,28 @@ def test_markup_in_text_is_escaped_not_rendered(tmp_path):
     assert not root.xpath("//script") and not root.xpath("//b")
     assert not any(k.startswith("on") for e in root.iter() for k in e.attrib)
     assert "<b onclick" in root.text_content()
+
+
+@pytest.mark.parametrize("fmt", ["html", "epub"])
+def test_long_description_is_reachable_from_the_image(dist, fmt):
+    from lxml import etree
+    from conftest import epub_member
+    folder = dist / "everything"
+    if fmt == "html":
+        root = lxml.html.parse(str(folder / "everything.html")).getroot()
+    else:
+        xhtml = epub_member(folder / "everything.epub", "EPUB/article.xhtml")
+        root = lxml.html.fromstring(etree.tostring(etree.fromstring(xhtml)).decode()
+                                    .replace('xmlns="http://www.w3.org/1999/xhtml"', ""))
+    img, = root.xpath("//img[@aria-details]")
+    details = root.xpath(f"//*[@id='{img.get('aria-details')}']")[0]
+    assert details.tag == "details" and details.get("open") is not None
+    figure = img.getparent()
+    assert figure.tag == "figure" and figure.getnext() is details
+    assert "two fishing boats" in details.text_content().lower()
+
+
+def test_epub_declares_long_description_only_when_present(dist):
+    from test_epub import metas
+    assert "longDescription" in metas(dist / "everything" / "everything.epub",
+                                      "schema:accessibilityFeature")

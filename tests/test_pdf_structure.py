@@ -1,0 +1,102 @@
+"""The PDF tag tree reads right: lists, tables, links, languages, no stray or empty elements."""
+from __future__ import annotations
+
+import pikepdf
+import pytest
+
+from conftest import CORPUS, outputs
+from test_pdf import struct_elements
+
+
+@pytest.fixture(scope="module")
+def everything(dist):
+    return pikepdf.open(dist / "everything" / "everything.pdf")
+
+
+def by_tag(pdf, tag):
+    return [e for e in struct_elements(pdf) if e.S == tag]
+
+
+def kids(element):
+    k = element.get("/K")
+    return [] if k is None else list(k) if isinstance(k, pikepdf.Array) else [k]
+
+
+def elements(element):
+    return [k for k in kids(element) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+
+
+def test_no_empty_or_nonstruct_elements(dist):
+    for path in outputs(dist, "pdf"):
+        pdf = pikepdf.open(path)
+        for element in struct_elements(pdf):
+            assert element.S != "/NonStruct", path
+            assert kids(element), (path, str(element.S))
+
+
+def test_main_is_one_part_even_over_several_pages(dist):
+    for path in outputs(dist, "pdf"):
+        pdf = pikepdf.open(path)
+        assert len(by_tag(pdf, "/Part")) == 1, path
+
+
+def test_lists_are_l_li_lbl_lbody_with_nested_lists_inside_the_body(everything):
+    for item in by_tag(everything, "/LI"):
+        assert {str(k.S) for k in elements(item)} <= {"/Lbl", "/LBody"}
+        assert elements(item)[-1].S == "/LBody"
+    for lst in by_tag(everything, "/L"):
+        assert all(k.S == "/LI" for k in elements(lst))
+    nested = [lst for lst in by_tag(everything, "/L") if lst.P.S == "/LBody"]
+    assert len(nested) == 1 and len(elements(nested[0])) == 2
+
+
+def test_table_has_caption_header_cells_with_scope_and_cells_with_headers(everything):
+    table, = by_tag(everything, "/Table")
+    assert elements(table)[0].S == "/Caption"
+    headers = by_tag(everything, "/TH")
+    assert len(headers) == 3 and all(h.A.Scope == "/Column" for h in headers)
+    ids = {str(h.ID) for h in headers}
+    for cell in by_tag(everything, "/TD"):
+        assert {str(i) for i in cell.A.Headers} <= ids and len(cell.A.Headers) == 1
+
+
+def test_each_link_is_one_element_with_its_annotation_described(everything):
+    links = by_tag(everything, "/Link")
+    example = [l for l in links if any(isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
+                                       and str(k.Obj.A.URI) == "https://example.org/" for k in kids(l))]
+    assert len(example) == 1  # one element even when the link text wraps
+    for link in links:
+        annotations = [k.Obj for k in kids(link) if isinstance(k, pikepdf.Dictionary)
+                       and k.get("/Type") == "/OBJR"]
+        assert annotations
+        for annotation in annotations:
+            assert str(annotation.Contents).strip()
+    contents = {str(k.Obj.Contents) for k in kids(example[0]) if isinstance(k, pikepdf.Dictionary)
+                and k.get("/Type") == "/OBJR"}
+    assert contents == {"link to the example site (https://example.org/)"}
+
+
+def test_passages_in_other_languages_carry_lang(everything):
+    langs = {str(e.Lang): e for e in struct_elements(everything) if "/Lang" in e}
+    assert set(langs) == {"ar", "fr"}
+    assert langs["ar"].S == "/P"
+    assert str(langs["ar"].ActualText) == "هذه فقرة باللغة العربية تُقرأ من اليمين إلى اليسار."
+    assert langs["fr"].S == "/Span"
+
+
+def test_decorative_image_is_an_artifact_not_a_figure(everything):
+    figures = by_tag(everything, "/Figure")
+    assert len(figures) == 1 and "/Alt" in figures[0]
+    layout_artifacts = 0
+    for page in everything.pages:
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if str(operator) == "BDC" and operands[0] == "/Artifact" and operands[1].Type == "/Layout":
+                layout_artifacts += 1
+    assert layout_artifacts == 1
+
+
+def test_figure_bbox_is_in_points_on_the_page(everything):
+    figure, = by_tag(everything, "/Figure")
+    x1, y1, x2, y2 = (float(v) for v in figure.A.BBox)
+    width, height = (float(v) for v in everything.pages[0].mediabox[2:])
+    assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height
