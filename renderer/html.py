@@ -38,8 +38,15 @@ def render_template(name: str, **context) -> str:
 
 
 def published_text(doc: m.Document) -> str:
+    """'January 3, 2020' in English articles; ISO 8601 elsewhere (we do not translate)."""
     day = doc.metadata.published
+    if not is_english(doc):
+        return day.isoformat()
     return f"{day.strftime('%B')} {day.day}, {day.year}"
+
+
+def is_english(doc: m.Document) -> bool:
+    return doc.metadata.language.split("-")[0].lower() == "en"
 
 
 def _context(doc: m.Document, image_sizes):
@@ -50,6 +57,8 @@ def _context(doc: m.Document, image_sizes):
                 notice_id=lambda node: notice_ids[id(node)],
                 doc=doc, meta=doc.metadata, published_text=published_text(doc),
                 dir_attr=Markup(f' dir="{direction}"') if direction else "",
+                # The renderer's own words (byline, colophon, labels) are English: say so.
+                ui_lang=Markup("") if is_english(doc) else _lang_attrs("en", "ltr"),
                 renderer_name=NAME, renderer_version=__version__)
 
 

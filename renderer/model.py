@@ -125,6 +125,7 @@ class Notice:
     """A labelled note set apart from the text, e.g. an archive's "historical collection" notice."""
     label: str
     children: tuple["Block", ...]
+    label_lang: str = ""  # set when the label is not in the article's language
 
 
 @dataclass(frozen=True)

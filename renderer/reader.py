@@ -71,7 +71,9 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
     metadata = parser.metadata(tokens[0], sha256 or hashlib.sha256(text.encode()).hexdigest())
     blocks = parser.blocks(SyntaxTreeNode(tokens[1:]).children)
     if metadata.notice:
-        blocks = (m.Notice("Archival notice", (m.Paragraph((m.Text(metadata.notice),)),)),) + blocks
+        english = metadata.language.split("-")[0].lower() == "en"
+        blocks = (m.Notice("Archival notice", (m.Paragraph((m.Text(metadata.notice),)),),
+                           "" if english else "en"),) + blocks
     blocks = _fix_outline(blocks, parser)
     _check_unique_ids(blocks, source)
     return m.Document(metadata=metadata, blocks=blocks, source_path=str(source),

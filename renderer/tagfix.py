@@ -19,12 +19,14 @@ documented fault and keeps MCIDs, /Pg and the ParentTree consistent:
   gets a /Contents that says what the link text says (not just the raw URL);
 - `lang` on a span or paragraph gives no /Lang: elements whose text is a passage the model marks
   with a language get it;
+- right-to-left text is painted in visual order: its runs get /ActualText in reading order;
 - a Figure's /BBox is in CSS px from the top: it is converted to PDF points from the bottom;
 - TH elements get a /Scope (Column in a THead, Row elsewhere).
 """
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections import defaultdict
 
 import pikepdf
@@ -51,6 +53,7 @@ def fix_tags(data: bytes, continued=(), languages=()) -> bytes:
     tree.remove_empty()
     tree.fix_links()
     tree.set_languages(languages)
+    tree.add_actual_text_for_rtl()
     tree.fix_figure_boxes()
     tree.scope_table_headers()
     return tree.save()
@@ -275,11 +278,7 @@ class _Tree:
                         kid.Obj.Contents = pikepdf.String(description)
 
     def set_languages(self, languages):
-        """Give /Lang to the elements whose whole text is a passage the model marks.
-
-        Right-to-left text is painted in visual order, so its marked content reads backwards;
-        such elements also get /ActualText with the text in reading order.
-        """
+        """Give /Lang to the elements whose whole text is a passage the model marks."""
         wanted = [(" ".join(text.split()), lang) for text, lang in languages if text.strip()]
         position = 0
         for element in self.walk():
@@ -288,12 +287,20 @@ class _Tree:
             text = self.element_text(element)
             for index in range(position, len(wanted)):
                 passage, lang = wanted[index]
-                if text in (passage, passage[::-1]):
+                if text == passage:
                     element.Lang = pikepdf.String(lang)
-                    if text != passage:
-                        element.ActualText = pikepdf.String(passage)
                     position = index + 1
                     break
+
+    def add_actual_text_for_rtl(self):
+        """Right-to-left text is painted in visual order: give each run of it /ActualText in
+        reading order, so assistive technology need not guess."""
+        for element in self.walk():
+            if any(isinstance(k, int) or (isinstance(k, Dictionary) and k.get("/Type") == Name.MCR)
+                   for k in self.kids(element)):
+                raw = self._raw_text(element)
+                if any(unicodedata.bidirectional(c) in ("R", "AL") for c in raw):
+                    element.ActualText = pikepdf.String(raw.replace("\n", " "))
 
     def fix_figure_boxes(self):
         for element in self.walk():
@@ -371,7 +378,7 @@ def mcid_text(data: bytes) -> dict[tuple[int, int], str]:
     """
     import pdfplumber
 
-    texts: dict[tuple[int, int], str] = {}
+    texts: dict[tuple[int, int], list[str]] = {}
     with pdfplumber.open(io.BytesIO(data)) as document:
         for number, page in enumerate(document.pages):
             previous = None
@@ -380,19 +387,73 @@ def mcid_text(data: bytes) -> dict[tuple[int, int], str]:
                 if mcid is None:
                     continue
                 key = (number, int(mcid))
-                text = texts.get(key, "")
-                if previous is not None and not char["text"].isspace() \
+                glyphs = texts.setdefault(key, [])
+                if previous is None and not char["text"].isspace():
+                    glyphs.append("\n")  # a new page is a new line
+                elif previous is not None and not char["text"].isspace() \
                         and not previous["text"].isspace():
                     new_line = abs(char["top"] - previous["top"]) > char["size"] * 0.5
                     gap = previous.get("mcid") != mcid and \
                         char["x0"] - previous["x1"] > char["size"] * 0.15
                     if new_line or gap:
-                        text += "\n"
+                        glyphs.append("\n")
                 previous = char
-                texts[key] = text + char["text"]
-    return texts
+                glyphs.append(char["text"])
+    return {key: logical_order(glyphs) for key, glyphs in texts.items()}
+
+
+def logical_order(glyphs) -> str:
+    """Right-to-left text is painted in visual order; put one line of it back in reading order.
+
+    `glyphs` are the painted glyphs' texts (a ligature such as lam-alef is one glyph of two
+    letters, already in reading order). Runs of right-to-left glyphs are reversed; runs of
+    left-to-right letters and digits keep their order; the order of runs is reversed. Text
+    without right-to-left letters is returned as it is.
+    """
+    glyphs = list(glyphs)
+    if not any(unicodedata.bidirectional(c) in ("R", "AL") for g in glyphs for c in g):
+        return "".join(glyphs)
+    runs: list[list] = []  # [is_rtl, glyphs]
+    for char in glyphs:
+        kind = _direction(char)
+        if kind in ("R", "AL"):
+            rtl = True
+        elif kind in ("L", "EN", "AN"):
+            rtl = False
+        else:  # neutral: joins the run it sits in; between runs it goes with RTL (the base)
+            rtl = runs[-1][0] if runs else True
+        if runs and runs[-1][0] == rtl:
+            runs[-1][1].append(char)
+        else:
+            runs.append([rtl, [char]])
+    # Neutrals at the end of an LTR run belong to the RTL base direction: move them over.
+    for index, run in enumerate(list(runs)):
+        if run[0]:
+            continue
+        trailing = []
+        while run[1] and _direction(run[1][-1]) not in ("L", "EN", "AN"):
+            trailing.insert(0, run[1].pop())
+        if trailing:
+            position = runs.index(run) + 1
+            if position < len(runs) and runs[position][0]:
+                runs[position][1][:0] = trailing
+            else:
+                runs.insert(position, [True, trailing])
+    logical = []
+    for rtl, chars in reversed(runs):
+        logical.append("".join(reversed(chars)) if rtl else "".join(chars))
+    return "".join(logical)
 
 
 def join_text(pieces) -> str:
     """Pieces of marked content as one whitespace-normalised string."""
     return " ".join("".join(pieces).split())
+
+
+def _direction(glyph: str) -> str:
+    """The bidi class of a glyph's first strong character (or of its first character)."""
+    for char in glyph:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL", "L", "EN", "AN"):
+            return kind
+    return unicodedata.bidirectional(glyph[0]) if glyph else "ON"

@@ -209,7 +209,7 @@ class _PdfWalker:
     def _raw(self, element) -> str:
         import pikepdf
         if "/ActualText" in element:
-            return str(element.ActualText)
+            return str(element.ActualText)  # what assistive technology reads instead
         if element.get("/S") == "/Figure" and "/Alt" in element:
             return str(element.Alt)
         page = self.pages.get(element.Pg.objgen, 0) if "/Pg" in element else 0
