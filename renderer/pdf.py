@@ -58,8 +58,13 @@ def render_pdf_with_layout(html, article_dir, stylesheets, doc=None, *, font_con
 def read_layout(document) -> Layout:
     """For each page, the element chains of its first and last printed text."""
     firsts, lasts = [], []
+    seen_heads: set[int] = set()
     for page in document.pages:
         leaves = list(_text_leaves(page._page_box, ()))
+        # A table header repeated on a continuation page is not where the page's text begins.
+        heads = {id(e) for chain in leaves for e in chain if e.tag == "thead"}
+        leaves = [c for c in leaves if not any(e.tag == "thead" and id(e) in seen_heads for e in c)]
+        seen_heads |= heads
         firsts.append(leaves[0] if leaves else ())
         lasts.append(leaves[-1] if leaves else ())
     continued = []

@@ -170,7 +170,7 @@ class _Tree:
             if str(end.S) != f"/{tag}" or str(start.S) != f"/{tag}" or end.objgen == start.objgen:
                 return
             if end.S == Name.Table:
-                self.drop_repeated_header(start)
+                self.drop_repeated_header(end, start)
             first_kid = next((k for k in self.kids(start) if _is_elem(k)), None)
             self.absorb(end, start)
             last_before = [k for k in self.kids(end) if _is_elem(k)]
@@ -181,9 +181,18 @@ class _Tree:
                 return
             end, start = last_before[index - 1], first_kid
 
-    def drop_repeated_header(self, table):
-        """A THead WeasyPrint repeats on a continuation page is an artifact there."""
-        for kid in self.kids(table):
+    def drop_repeated_header(self, table, continuation):
+        """A THead WeasyPrint repeats on a continuation page is an artifact there; the cells
+        of the continuation point at the first page's header cells instead."""
+        ids = [str(e.ID) for e in self.walk(table) if e.S == Name.TH and "/ID" in e]
+        repeated = [str(e.ID) for e in self.walk(continuation) if e.S == Name.TH and "/ID" in e]
+        renamed = dict(zip(repeated, ids))
+        for cell in self.walk(continuation):
+            attributes = cell.get("/A")
+            if cell.S == Name.TD and isinstance(attributes, Dictionary) and "/Headers" in attributes:
+                attributes.Headers = Array([pikepdf.String(renamed.get(str(h), str(h)))
+                                            for h in attributes.Headers])
+        for kid in self.kids(continuation):
             if _is_elem(kid) and kid.S == Name.THead:
                 for element in [kid] + list(self.walk(kid)):
                     for mcid in self.kids(element):

@@ -101,3 +101,22 @@ def test_figure_bbox_is_in_points_on_the_page(everything):
     x1, y1, x2, y2 = (float(v) for v in figure.A.BBox)
     width, height = (float(v) for v in everything.pages[0].mediabox[2:])
     assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height
+
+
+def test_elements_split_by_page_breaks_are_whole_again(dist):
+    """The long report's paragraphs, 40-item list and 45-row table cross pages (WeasyPrint #2903)."""
+    from renderer import model as m
+    from renderer.reader import read_article
+    pdf = pikepdf.open(dist / "long-report" / "long-report.pdf")
+    assert len(pdf.pages) > 5
+    doc = read_article(CORPUS / "good" / "long-report")
+    paragraphs = [b for b in doc.blocks if isinstance(b, m.Paragraph)]
+    body_ps = [p for p in by_tag(pdf, "/P") if p.P.S == "/Part"]
+    assert len(body_ps) == len(paragraphs)
+    table, = by_tag(pdf, "/Table")
+    assert [str(k.S) for k in elements(table)] == ["/Caption", "/THead", "/TBody"]
+    assert len(by_tag(pdf, "/TR")) == 46 and len(by_tag(pdf, "/TH")) == 3
+    ids = {str(h.ID) for h in by_tag(pdf, "/TH")}
+    assert all({str(i) for i in cell.A.Headers} <= ids for cell in by_tag(pdf, "/TD"))
+    numbered = [l for l in by_tag(pdf, "/L") if len(elements(l)) == 40]
+    assert len(numbered) == 1 and len(by_tag(pdf, "/L")) == 1
