@@ -85,6 +85,7 @@ def build_article(article: Path, out_dir: Path, options: Options = Options()) ->
             {name: (options.styles / name).read_bytes() for name in ("base.css", "epub.css")},
             build_date, sizes)
     target = Path(out_dir) / slug
+    remove_stale_temporaries(target)
     result = Result(article_dir, warnings=[f for f in findings if f not in errors])
     for name, data in files.items():
         result.outputs.append(write_atomically(target / name, data))
@@ -104,6 +105,13 @@ def write_atomically(path: Path, data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def remove_stale_temporaries(folder: Path):
+    """Temporary files a killed build left behind (never the finished outputs)."""
+    if folder.is_dir():
+        for stale in list(folder.rglob(".*.part")):
+            stale.unlink(missing_ok=True)
 
 
 def _css(*names: str, styles: Path) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -59,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-f", "--format", dest="formats", default="html,pdf,epub",
                         help="comma-separated formats: html, pdf, epub (default: all three)")
     render.add_argument("--strict", action="store_true", help="treat alt-text warnings as errors")
+    render.add_argument("--styles", type=Path, default=None, metavar="DIR",
+                        help="folder with base.css, screen.css, print.css and epub.css "
+                             "(default: the project's styles/)")
     render.set_defaults(run=_render)
 
     read = commands.add_parser(
@@ -86,28 +90,36 @@ def _render(args) -> int:
         raise RenderError("--format", None, f"unknown format '{','.join(unknown)}'; "
                           "use html, pdf, epub or a comma-separated mix")
     options = Options(formats=formats, strict=args.strict, build_date=_source_date_epoch())
+    if args.styles is not None:
+        missing = [n for n in ("base.css", "screen.css", "print.css", "epub.css")
+                   if not (args.styles / n).is_file()]
+        if missing:
+            raise RenderError(args.styles, None, f"no {missing[0]} in this styles folder; "
+                              "copy styles/ and edit the copy")
+        options = replace(options, styles=args.styles.resolve())
     articles = find_articles(args.articles)
     if not articles:
         raise RenderError(args.articles[0], None, "no article folders found (a folder with "
                           "article.md); check the path")
-    failures = 0
+    failures = []
     for article in articles:
         try:
             result = build_article(article, args.out, options)
         except RenderError as error:
             if args.debug:
                 raise
-            print(error, file=sys.stderr)
-            failures += 1
+            failures.append(error)
             continue
         for warning in result.warnings:
             print(warning, file=sys.stderr)
         for path in result.outputs:
             if path.suffix in (".html", ".pdf", ".epub"):
                 print(path)
+    for error in failures:  # every failure, together, at the end
+        print(error, file=sys.stderr)
     if failures:
-        print(f"{failures} of {len(articles)} article(s) failed; nothing was written for them",
-              file=sys.stderr)
+        print(f"{len(failures)} of {len(articles)} article(s) failed; nothing was written for "
+              "them", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
 

@@ -42,8 +42,10 @@ class ConfinedFetcher(URLFetcher):
 
     def raise_refused(self):
         if self.refused:
-            raise RenderError(self.article_dir, None, f"refused to fetch {self.refused[0]}; "
-                              "the renderer reads only the article folder and styles/")
+            raise RenderError(self.article_dir, None, f"refused to fetch {self.refused[0]}: "
+                              "the renderer never uses the network and reads only the article "
+                              "folder and styles/; copy the file there and refer to it by a "
+                              "relative path")
 
 
 def _inside(path: Path, roots) -> Path | None:

@@ -39,14 +39,23 @@ def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], doc: m.Doc
 def render_pdf_with_layout(html, article_dir, stylesheets, doc=None, *, font_config=None,
                            cache=None) -> tuple[bytes, Layout]:
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
+    from weasyprint.urls import FatalURLFetchingError
 
     fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets])
     font_config = font_config or weasyprint.text.fonts.FontConfiguration()
-    css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)
-           for p in stylesheets]
+    try:
+        css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)
+               for p in stylesheets]
+    except FatalURLFetchingError:
+        fetcher.raise_refused()
+        raise
     options = dict(PDF_OPTIONS, stylesheets=css, cache=cache if cache is not None else {})
     source = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
-    document = source.render(font_config=font_config, **options)
+    try:
+        document = source.render(font_config=font_config, **options)
+    except FatalURLFetchingError:
+        fetcher.raise_refused()
+        raise
     fetcher.raise_refused()
     layout = read_layout(document)
     raw = io.BytesIO()

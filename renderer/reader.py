@@ -66,6 +66,9 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
     parser = _Parser(Path(source))
     tokens = _markdown().parse(text)
     if not tokens or tokens[0].type != "front_matter":
+        if text.startswith("---"):
+            raise RenderError(source, 1, "front matter is not closed; add a '---' line after "
+                              "its last field")
         raise RenderError(source, 1, "no front matter; start the file with a '---' line, "
                           "the YAML fields (title, language, …), and another '---' line")
     metadata = parser.metadata(tokens[0], sha256 or hashlib.sha256(text.encode()).hexdigest())
@@ -238,13 +241,15 @@ class _Parser:
         fields = {k: ("" if v is None else v) for k, v in data.items()}
         for key, value in fields.items():
             if key != "decorative" and not isinstance(value, (str, int, float)):
-                raise self.error(lines.get(key, fence_line), f"{name}: '{key}' must be text")
+                raise self.error(lines.get(key, fence_line), f"{name}: '{key}' must be text; "
+                                 "write it on one line after the colon")
             if key != "decorative":
                 fields[key] = str(value).strip()
         decorative = fields.get("decorative", False)
         if not isinstance(decorative, bool):
             raise self.error(lines.get("decorative", fence_line),
-                             f"{name}: 'decorative' must be true or false")
+                             f"{name}: 'decorative' must be true or false; write "
+                             "'decorative: true' or remove the line")
         if not fields.get("src"):
             raise self.error(fence_line, f"{name} has no 'src'; add 'src: images/NAME.jpg' "
                              "naming the image file in the article folder")
