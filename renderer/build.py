@@ -77,7 +77,7 @@ def build_article(article: Path, out_dir: Path, options: Options = Options()) ->
         from .pdf import render_pdf
         files[f"{slug}.pdf"] = render_pdf(
             render_html(doc, image_sizes=sizes, skip_link=False), article_dir,
-            [options.styles / "base.css", options.styles / "print.css"], doc)
+            [options.styles / "base.css", options.styles / "print.css"])
     if "epub" in options.formats:
         from .epub import render_epub
         files[f"{slug}.epub"] = render_epub(

@@ -5,6 +5,8 @@ the EPUB say exactly the same thing.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,8 +73,49 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(kind=lambda node: type(node).__name__, lang_attrs=_lang_attrs,
+                       isolate_rtl=isolate_rtl, attach_spaces=attach_spaces,
                        align_attr=_align_attr, image_src=lambda f: f.src)
     return env
+
+
+_RTL = "\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFC"  # right-to-left letters, Arabic digits
+_RTL_RUN = re.compile(
+    f"[{_RTL}]"                                            # a right-to-left letter or digit …
+    f"(?:[^A-Za-z\u00C0-\u024F\u0370-\u052F]*[{_RTL}])?")  # … to the last one before LTR letters
+
+
+def attach_spaces(nodes):
+    """Move a space that stands alone between two inline elements into the first of them.
+
+    WeasyPrint paints no glyph for a text box that is only a space, so the PDF's text would
+    read "a b" as "ab"; inside the element the space is painted and read.
+    """
+    out = []
+    for node in nodes:
+        if isinstance(node, m.Text) and not node.text.strip() and out \
+                and isinstance(out[-1], (m.Emphasis, m.Strong, m.Link, m.Span, m.Quotation)):
+            out[-1] = replace(out[-1], children=tuple(out[-1].children) + (m.Text(" "),))
+        else:
+            out.append(node)
+    return out
+
+
+def isolate_rtl(text: str) -> Markup:
+    """Escape `text` (line breaks of the source become spaces), wrapping each right-to-left
+    run in `<span dir="rtl">`.
+
+    Isolating the run fixes its direction in every output, so numbers next to it cannot be
+    pulled into it by the bidi algorithm, and the PDF's text can be put back in reading order
+    without guessing (see tagfix.logical_order).
+    """
+    text = re.sub(r"[ \t]*\n[ \t]*", " ", text)
+    out, position = [], 0
+    for match in _RTL_RUN.finditer(text):
+        out.append(escape(text[position:match.start()]))
+        out.append(Markup('<span dir="rtl">') + escape(match.group(0)) + Markup("</span>"))
+        position = match.end()
+    out.append(escape(text[position:]))
+    return Markup("").join(out)
 
 
 def _lang_attrs(lang: str, direction: str = "") -> Markup:

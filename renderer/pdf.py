@@ -5,11 +5,11 @@ and hand it to `tagfix`, which repairs the tag tree before the bytes leave this 
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model as m
 from . import tagfix
 from .confine import ARTICLE_BASE_URL, ConfinedFetcher
 
@@ -29,14 +29,14 @@ class Layout:
     page_starts: list[object]   # per page: the HTML element of its first printed text
 
 
-def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], doc: m.Document | None = None,
-               *, font_config=None, cache=None) -> bytes:
+def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, font_config=None,
+               cache=None) -> bytes:
     """Lay out `html` (files resolved inside `article_dir` and the style folders only)."""
-    return render_pdf_with_layout(html, article_dir, stylesheets, doc,
+    return render_pdf_with_layout(html, article_dir, stylesheets,
                                   font_config=font_config, cache=cache)[0]
 
 
-def render_pdf_with_layout(html, article_dir, stylesheets, doc=None, *, font_config=None,
+def render_pdf_with_layout(html, article_dir, stylesheets, *, font_config=None,
                            cache=None) -> tuple[bytes, Layout]:
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
     from weasyprint.urls import FatalURLFetchingError
@@ -49,7 +49,8 @@ def render_pdf_with_layout(html, article_dir, stylesheets, doc=None, *, font_con
     except FatalURLFetchingError:
         fetcher.raise_refused()
         raise
-    options = dict(PDF_OPTIONS, stylesheets=css, cache=cache if cache is not None else {})
+    options = dict(PDF_OPTIONS, stylesheets=css, cache=cache if cache is not None else {},
+                   pdf_identifier=_identifier(html, stylesheets))
     source = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
     try:
         document = source.render(font_config=font_config, **options)
@@ -60,8 +61,17 @@ def render_pdf_with_layout(html, article_dir, stylesheets, doc=None, *, font_con
     layout = read_layout(document)
     raw = io.BytesIO()
     document.write_pdf(raw, **options)
-    languages = language_passages(doc) if doc is not None else ()
+    languages = language_passages(html)
     return tagfix.fix_tags(raw.getvalue(), layout.continued, languages), layout
+
+
+def _identifier(html: str, stylesheets) -> bytes:
+    """The PDF /ID, from what is rendered: WeasyPrint's own is an MD5 of its output, whose object
+    order varies between runs; qpdf then keeps that variation in the final /ID."""
+    digest = hashlib.sha256(html.encode("utf-8"))
+    for path in stylesheets:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:32].encode("ascii")
 
 
 def read_layout(document) -> Layout:
@@ -100,34 +110,31 @@ def _text_leaves(box, chain):
         yield from _text_leaves(child, chain)
 
 
-def language_passages(doc: m.Document) -> list[tuple[str, str]]:
-    """(text, lang) of every block or span the model marks with its own language, in order."""
+def language_passages(html: str) -> list[tuple[str, str]]:
+    """(text, lang) of every passage the page marks with a language other than its own, in
+    order: spans and paragraphs from the article, and the renderer's own English words in
+    an article in another language. Containers pass their language on to their blocks."""
+    from lxml import html as lxml_html
+
+    from .transcript import Item
+
+    root = lxml_html.fromstring(html)
+    page_lang = root.get("lang", "")
     out: list[tuple[str, str]] = []
 
-    def inlines(nodes):
-        for node in nodes:
-            if isinstance(node, (m.Span, m.Quotation)) and node.lang:
-                out.append((m.plain_text(node.children), node.lang))
-            if hasattr(node, "children"):
-                inlines(node.children)
+    def visit(element, inherited):
+        lang = element.get("lang") or inherited
+        lang = "" if lang == page_lang else lang
+        if element.tag in _CONTAINERS or not lang:
+            for child in element:
+                if isinstance(child.tag, str):
+                    visit(child, lang)
+            return
+        out.append((Item("", element.text_content()).text, lang))
 
-    def blocks(nodes):
-        for block in nodes:
-            if isinstance(block, m.Paragraph):
-                if block.lang:
-                    out.append((m.plain_text(block.children), block.lang))
-                inlines(block.children)
-            elif isinstance(block, m.BlockQuote):
-                if block.lang:
-                    out.append((" ".join(m.plain_text(b.children) for b in block.children
-                                         if isinstance(b, m.Paragraph)), block.lang))
-                blocks(block.children)
-            elif isinstance(block, (m.Notice,)):
-                blocks(block.children)
-            elif isinstance(block, m.List):
-                for item in block.items:
-                    blocks(item.children)
-            elif isinstance(block, m.Heading):
-                inlines(block.children)
-    blocks(doc.blocks)
+    visit(root.find("body"), "")
     return out
+
+
+_CONTAINERS = {"body", "header", "main", "footer", "div", "section", "article", "figure",
+               "figcaption", "details", "blockquote", "ul", "ol", "table", "thead", "tbody", "tr"}

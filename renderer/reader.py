@@ -201,10 +201,12 @@ class _Parser:
                          "use paragraphs, headings, lists, quotes, tables or a figure block")
 
     def _dir(self, attrs) -> str:
+        """A passage in its own language gets its own direction, so it is isolated from the
+        text around it (bidi) in every output."""
         if attrs.get("dir") in ("rtl", "ltr"):
             return str(attrs["dir"])
         lang = attrs.get("lang")
-        return direction_of(str(lang)) if lang else ""
+        return (direction_of(str(lang)) or "ltr") if lang else ""
 
     def table(self, node, line) -> m.Table:
         head, body = [], []

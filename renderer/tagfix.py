@@ -32,7 +32,10 @@ from collections import defaultdict
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from .reader import direction_of
+
 PX_TO_PT = 0.75
+BREAK_AFTER = set("-\u2010\u2012\u2013\u2014/\u2024\u2025\u2026\u00ad")
 INLINE_WRAPPERS = {"/Span", "/Link", "/NonStruct"}
 GROUPING = {Name.Document, Name.Part, Name.Art, Name.Sect, Name.Div, Name.BlockQuote}
 
@@ -69,7 +72,8 @@ class _Tree:
         self.page_index = {page.obj.objgen: n for n, page in enumerate(self.pdf.pages)}
         nums = self.root.ParentTree.Nums
         self.parent_tree = {int(nums[i]): i + 1 for i in range(0, len(nums), 2)}
-        self.text = mcid_text(data)
+        self.glyphs = mcid_glyphs(data)
+        self.document_rtl = direction_of(str(self.pdf.Root.get("/Lang", ""))) == "rtl"
         self.artifacts: dict[int, dict[int, Name]] = defaultdict(dict)
 
     # ------------------------------------------------------------ helpers
@@ -129,19 +133,26 @@ class _Tree:
         self.set_kids(parent, [k for k in self.kids(parent)
                                if not (_is_elem(k) and k.objgen == element.objgen)])
 
-    def element_text(self, element) -> str:
-        """The text an element's marked content shows, in content order."""
-        return join_text([self._raw_text(element)])
+    def element_text(self, element, rtl: bool | None = None) -> str:
+        """The text an element's marked content shows, in reading order."""
+        return join_text([self._raw_text(element, self.is_rtl(element) if rtl is None else rtl)])
 
-    def _raw_text(self, element) -> str:
+    def is_rtl(self, element) -> bool:
+        """The base direction an element's text is laid out in: from the nearest /Lang."""
+        node = element
+        while isinstance(node, Dictionary) and node.get("/Type", Name.StructElem) == Name.StructElem:
+            if "/Lang" in node:
+                return direction_of(str(node.Lang)) == "rtl"
+            node = node.get("/P")
+        return self.document_rtl
+
+    def _raw_text(self, element, rtl: bool) -> str:
         pieces = []
         for kid in self.kids(element):
-            if isinstance(kid, int):
-                pieces.append(self.text.get((self.page_of(element), int(kid)), ""))
-            elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
-                pieces.append(self.text.get((self.page_index[kid.Pg.objgen], int(kid.MCID)), ""))
-            elif _is_elem(kid):
-                pieces.append(self._raw_text(kid))
+            if _is_elem(kid):
+                pieces.append(self._raw_text(kid, rtl))
+            elif (key := self.mcid_key(element, kid)) is not None:
+                pieces.append(logical_order(self.glyphs.get(key, ()), rtl))
         return "".join(pieces)
 
     # ------------------------------------------------------------ passes
@@ -293,23 +304,34 @@ class _Tree:
         for element in self.walk():
             if position >= len(wanted) or element.S not in (Name.Span, Name.P, Name.BlockQuote):
                 continue
-            text = self.element_text(element)
             for index in range(position, len(wanted)):
                 passage, lang = wanted[index]
-                if text == passage:
+                if self.element_text(element, direction_of(lang) == "rtl") == passage:
                     element.Lang = pikepdf.String(lang)
                     position = index + 1
                     break
 
     def add_actual_text_for_rtl(self):
-        """Right-to-left text is painted in visual order: give each run of it /ActualText in
-        reading order, so assistive technology need not guess."""
+        """Right-to-left text is painted in visual order: give each run whose reading order
+        differs from its painted order an /ActualText in reading order, so assistive
+        technology need not guess."""
         for element in self.walk():
-            if any(isinstance(k, int) or (isinstance(k, Dictionary) and k.get("/Type") == Name.MCR)
-                   for k in self.kids(element)):
-                raw = self._raw_text(element)
-                if any(unicodedata.bidirectional(c) in ("R", "AL") for c in raw):
-                    element.ActualText = pikepdf.String(raw.replace("\n", " "))
+            keys = [self.mcid_key(element, k) for k in self.kids(element)]
+            keys = [k for k in keys if k is not None]
+            if not keys:
+                continue
+            painted = "".join("".join(self.glyphs.get(k, ())) for k in keys).replace("\n", "")
+            logical = self._raw_text(element, self.is_rtl(element))
+            if logical.replace("\n", "") != painted:
+                element.ActualText = pikepdf.String(logical.replace("\n", " "))
+
+    def mcid_key(self, element, kid):
+        """(page, MCID) of a kid that is marked content, else None."""
+        if isinstance(kid, int):
+            return (self.page_of(element), int(kid))
+        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
+            return (self.page_index[kid.Pg.objgen], int(kid.MCID))
+        return None
 
     def fix_figure_boxes(self):
         for element in self.walk():
@@ -378,12 +400,13 @@ def _mark_artifacts(pdf, page, mcids: dict[int, Name]):
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
 
 
-def mcid_text(data: bytes) -> dict[tuple[int, int], str]:
-    """Text of each marked-content sequence, keyed by (page index, MCID).
+def mcid_glyphs(data: bytes) -> dict[tuple[int, int], list[str]]:
+    """Painted glyphs (their text, in visual order) of each marked-content sequence, keyed by
+    (page index, MCID). `logical_order` turns them into text in reading order.
 
-    WeasyPrint drops the space at a line break, and does not paint a space that stands alone
-    between two elements, but a reader hears both: a piece that starts on a new line, or after
-    a visible gap, gets a leading space (`join_text` strips what is not needed).
+    Spaces come from the page itself: the print stylesheet keeps the space at each line break
+    (`white-space: pre-wrap`), and the HTML writer keeps a space standing alone between two
+    elements inside one of them (html.attach_spaces), so WeasyPrint paints every space.
     """
     import pdfplumber
 
@@ -395,68 +418,87 @@ def mcid_text(data: bytes) -> dict[tuple[int, int], str]:
                 mcid = char.get("mcid")
                 if mcid is None:
                     continue
-                key = (number, int(mcid))
-                glyphs = texts.setdefault(key, [])
-                if previous is None and not char["text"].isspace():
-                    glyphs.append("\n")  # a new page is a new line
-                elif previous is not None and not char["text"].isspace() \
-                        and not previous["text"].isspace():
-                    new_line = abs(char["top"] - previous["top"]) > char["size"] * 0.5
-                    gap = previous.get("mcid") != mcid and \
-                        char["x0"] - previous["x1"] > char["size"] * 0.15
-                    if new_line or gap:
-                        glyphs.append("\n")
-                previous = char
+                glyphs = texts.setdefault((number, int(mcid)), [])
+                if previous is not None and _space_lost_at_line_break(previous, char):
+                    glyphs.append("\n")  # a line-break marker, kept out of bidi reordering
                 glyphs.append(char["text"])
-    return {key: logical_order(glyphs) for key, glyphs in texts.items()}
+                previous = char
+    return texts
 
 
-def logical_order(glyphs) -> str:
+def _space_lost_at_line_break(previous, char) -> bool:
+    """A new line that follows a letter, not a space: the space was in a text box of its own
+    (after an inline element), which WeasyPrint does not paint. Lines may also break with no
+    space after hyphens, dashes and ellipses, and next to wide characters (emoji, ideographs):
+    no space is added there. (A word longer than a line, broken by `overflow-wrap`, still gains
+    one: README, "Known limits".)"""
+    if abs(float(char["matrix"][5]) - float(previous["matrix"][5])) <= char["size"] * 0.5:
+        return False
+    if previous["text"].isspace() or char["text"].isspace():
+        return False
+    wide = ("W", "F")
+    if not previous["text"] or not char["text"]:
+        return False
+    if previous["text"][-1] in BREAK_AFTER:  # lines break after these with no space (UAX #14)
+        return False
+    return unicodedata.east_asian_width(previous["text"][-1]) not in wide and \
+        unicodedata.east_asian_width(char["text"][0]) not in wide
+
+
+def logical_order(glyphs, rtl_base: bool = False) -> str:
     """Right-to-left text is painted in visual order; put one line of it back in reading order.
 
     `glyphs` are the painted glyphs' texts (a ligature such as lam-alef is one glyph of two
-    letters, already in reading order). Runs of right-to-left glyphs are reversed; runs of
-    left-to-right letters and digits keep their order; the order of runs is reversed. Text
-    without right-to-left letters is returned as it is.
+    letters, already in reading order). Each glyph is a right-to-left letter (R), a
+    left-to-right letter (L), a digit (D) or neutral. A neutral takes the direction of the
+    strong glyphs on both sides when they agree, digits counting as R, else the base
+    direction (Unicode bidi rules N1/N2). Right-to-left segments (R letters, R neutrals and
+    the digits among them) are reversed run by run; digits and L runs keep their own order.
     """
     glyphs = list(glyphs)
-    if not any(unicodedata.bidirectional(c) in ("R", "AL") for g in glyphs for c in g):
-        return "".join(glyphs)
-    runs: list[list] = []  # [is_rtl, glyphs]
-    for char in glyphs:
-        kind = _direction(char)
-        if kind in ("R", "AL"):
-            rtl = True
-        elif kind in ("L", "EN", "AN"):
-            rtl = False
-        else:  # neutral: joins the run it sits in; between runs it goes with RTL (the base)
-            rtl = runs[-1][0] if runs else True
-        if runs and runs[-1][0] == rtl:
-            runs[-1][1].append(char)
+    if glyphs and glyphs[0] == "\n":  # mcid_glyphs' line-break marker stays in front
+        return "\n" + logical_order(glyphs[1:], rtl_base)
+    kinds = [_direction(g) for g in glyphs]
+    if not any(k in ("R", "AL", "AN") for k in kinds) and \
+            (not rtl_base or any(k in ("L", "EN") for k in kinds)):
+        return "".join(glyphs)  # left-to-right text, or a right-to-left line's LTR piece
+    if "L" not in kinds:  # an isolated right-to-left run (html.isolate_rtl): its base is RTL
+        rtl_base = True
+    classes = ["R" if k in ("R", "AL") else "L" if k == "L" else "D" if k in ("EN", "AN")
+               else None for k in kinds]
+    as_rtl = [None if c is None else c != "L" for c in classes]  # digits act as R on neutrals
+    for index, value in enumerate(as_rtl):
+        if value is None:
+            before = next((v for v in reversed(as_rtl[:index]) if v is not None), rtl_base)
+            after = next((v for v in as_rtl[index + 1:] if v is not None), rtl_base)
+            classes[index] = "R" if (before if before == after else rtl_base) else "L"
+    runs: list[list] = []  # [class, glyphs]
+    for glyph, kind in zip(glyphs, classes):
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(glyph)
         else:
-            runs.append([rtl, [char]])
-    # Neutrals at the end of an LTR run belong to the RTL base direction: move them over.
-    for index, run in enumerate(list(runs)):
-        if run[0]:
-            continue
-        trailing = []
-        while run[1] and _direction(run[1][-1]) not in ("L", "EN", "AN"):
-            trailing.insert(0, run[1].pop())
-        if trailing:
-            position = runs.index(run) + 1
-            if position < len(runs) and runs[position][0]:
-                runs[position][1][:0] = trailing
-            else:
-                runs.insert(position, [True, trailing])
-    logical = []
-    for rtl, chars in reversed(runs):
-        logical.append("".join(reversed(chars)) if rtl else "".join(chars))
-    return "".join(logical)
+            runs.append([kind, [glyph]])
+    # Segments: in an RTL base the whole line; in an LTR base each stretch of R and D runs
+    # that holds an R letter. A segment's runs are read in reverse order.
+    out: list[str] = []
+    segment: list = []
 
+    def flush():
+        if any(kind == "R" for kind, _ in segment) or (rtl_base and segment):
+            out.extend("".join(reversed(g)) if kind == "R" else "".join(g)
+                       for kind, g in reversed(segment))
+        else:
+            out.extend("".join(g) for _, g in segment)
+        segment.clear()
 
-def join_text(pieces) -> str:
-    """Pieces of marked content as one whitespace-normalised string."""
-    return " ".join("".join(pieces).split())
+    for run in runs:
+        if rtl_base or run[0] != "L":
+            segment.append(run)
+        else:
+            flush()
+            out.append("".join(run[1]))
+    flush()
+    return "".join(out)
 
 
 def _direction(glyph: str) -> str:
@@ -466,3 +508,9 @@ def _direction(glyph: str) -> str:
         if kind in ("R", "AL", "L", "EN", "AN"):
             return kind
     return unicodedata.bidirectional(glyph[0]) if glyph else "ON"
+
+
+def join_text(pieces) -> str:
+    """Pieces of marked content as one whitespace-normalised string."""
+    return " ".join("".join(pieces).split())
+

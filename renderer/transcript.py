@@ -7,6 +7,7 @@ browsers expose them). The result is a list of `Item(role, text)`; `renderer rea
 """
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,8 @@ class Item:
     text: str
 
     def __post_init__(self):
-        object.__setattr__(self, "text", " ".join(self.text.split()))
+        # NFC: a PDF maps each glyph to one spelling, so "é" and "e\u0301" read back alike.
+        object.__setattr__(self, "text", unicodedata.normalize("NFC", " ".join(self.text.split())))
 
     def __str__(self) -> str:
         return f"[{self.role}] {self.text}" if self.text else f"[{self.role}]"
@@ -176,12 +178,12 @@ _INLINE = {"/Span", "/Link", "/Quote", "/Code", "/NonStruct", "/Em", "/Strong"}
 def pdf_transcript(data: bytes) -> list[Item]:
     import pikepdf
 
-    from .tagfix import mcid_text
+    from .tagfix import mcid_glyphs
 
     pdf = pikepdf.open(__import__("io").BytesIO(data))
     if "/StructTreeRoot" not in pdf.Root:
         raise RenderError("PDF", None, "the PDF is not tagged: a screen reader gets no structure")
-    walker = _PdfWalker(pdf, mcid_text(data))
+    walker = _PdfWalker(pdf, mcid_glyphs(data))
     root = pdf.Root.StructTreeRoot
     for kid in _kids(root):
         walker.block(kid, context="")
@@ -216,9 +218,9 @@ class _PdfWalker:
         pieces = []
         for kid in _kids(element):
             if isinstance(kid, int):
-                pieces.append(self.texts.get((page, int(kid)), ""))
+                pieces.append("".join(self.texts.get((page, int(kid)), ())))
             elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
-                pieces.append(self.texts.get((self.pages[kid.Pg.objgen], int(kid.MCID)), ""))
+                pieces.append("".join(self.texts.get((self.pages[kid.Pg.objgen], int(kid.MCID)), ())))
             elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
                 pieces.append(self._raw(kid))
         return "".join(pieces)

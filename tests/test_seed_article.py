@@ -107,7 +107,7 @@ def test_caption_parts_are_separate_labelled_elements(seed):
         assert caption.xpath("string(.//*[@class='figure-caption'])") == photo["caption"]
         assert _norm(caption.xpath("string(.//*[@class='figure-credit'])")) == photo["credit"]
         assert _norm(caption.xpath("string(.//*[@class='figure-identifier'])")) == photo["virin"]
-        assert caption.xpath(".//*[@class='figure-identifier']/*[@class='label']/text()") == ["VIRIN:"]
+        assert [t.strip() for t in caption.xpath(".//*[@class='figure-identifier']/*[@class='label']/text()")] == ["VIRIN:"]
         assert img.get("alt") != _norm(caption.text_content())
         assert img.get("alt") not in caption.text_content()
 
