@@ -7,16 +7,24 @@ OUT := dist
 CONTENT := content
 RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 
-.PHONY: html pdf epub all test check clean distclean system-deps
+.PHONY: html pdf epub all dist test check bench clean distclean system-deps
 
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
 
+# The whole collection, in parallel, redoing only what changed; plus index.html and opds.xml.
 all: $(VENV)/.installed
-	$(RENDER)
+	$(BIN)/renderer build $(CONTENT) --out $(OUT)
+
+# The offline package: the above and a BagIt bag of it in dist/bag.
+dist: all
+	$(BIN)/renderer package $(OUT)
 
 check: all
 	$(BIN)/renderer check $(OUT)
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench.py
 
 test: $(VENV)/.installed system-deps
 	$(BIN)/python -m pytest
@@ -34,7 +42,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml tools/system-deps.sh
 	touch $@
 
 clean:
-	rm -rf $(OUT)/*/ $(OUT)/*.html $(OUT)/*.xml
+	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/manifest.json
 
 distclean: clean
 	rm -rf $(VENV)

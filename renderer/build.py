@@ -16,7 +16,8 @@ from pathlib import Path
 from . import model as m
 from .errors import RenderError
 from .html import render_html
-from .images import inspect_images
+from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
+                     prepared_images)
 from .lint import lint_document
 from .reader import find_source, read_article
 
@@ -31,6 +32,9 @@ class Options:
     strict: bool = False
     build_date: datetime | None = None
     styles: Path = STYLES
+    max_edge: int = DEFAULT_MAX_EDGE      # longest edge of photos in the outputs, px
+    jpeg_quality: int = DEFAULT_QUALITY
+    image_cache: Path | None = None        # prepared images by content hash (dist/.cache)
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Result:
     article: Path
     outputs: list[Path] = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    pages: int = 0
+    doc: object = None  # the content model, for catalogs and feeds
 
 
 def find_articles(paths) -> list[Path]:
@@ -53,8 +59,12 @@ def find_articles(paths) -> list[Path]:
     return articles
 
 
-def build_article(article: Path, out_dir: Path, options: Options = Options()) -> Result:
-    """Render one article into `out_dir/<slug>/`; raise RenderError before writing on bad input."""
+def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
+                  font_config=None, cache=None) -> Result:
+    """Render one article into `out_dir/<slug>/`; raise RenderError before writing on bad input.
+
+    `font_config` and `cache` let a long-lived worker keep WeasyPrint's fonts and parsed
+    resources warm between articles."""
     source = find_source(article)
     article_dir = source.parent
     doc = read_article(source)
@@ -63,7 +73,10 @@ def build_article(article: Path, out_dir: Path, options: Options = Options()) ->
     if errors:
         first = errors[0]
         raise RenderError(first.path, first.line, first.message)
-    sizes = inspect_images(doc, article_dir)
+    inspect_images(doc, article_dir)
+    images = prepared_images(doc, article_dir, options.image_cache, options.max_edge,
+                             options.jpeg_quality)
+    sizes = {src: image_size(data) for src, data in images.items()}
     build_date = options.build_date or datetime.combine(doc.metadata.published, time(0), timezone.utc)
     slug = article_dir.name
     files: dict[str, bytes] = {}
@@ -71,22 +84,25 @@ def build_article(article: Path, out_dir: Path, options: Options = Options()) ->
                        image_sizes=sizes)
     if "html" in options.formats:
         files[f"{slug}.html"] = html.encode("utf-8")
-        for figure in doc.figures:
-            files[figure.src] = (article_dir / figure.src).read_bytes()
+        files.update(images)
+    pages = 0
     if "pdf" in options.formats:
-        from .pdf import render_pdf
-        files[f"{slug}.pdf"] = render_pdf(
+        from .pdf import render_pdf_with_layout
+        files[f"{slug}.pdf"], layout = render_pdf_with_layout(
             render_html(doc, image_sizes=sizes, skip_link=False), article_dir,
-            [options.styles / "base.css", options.styles / "print.css"])
+            [options.styles / "base.css", options.styles / "print.css"], images=images,
+            font_config=font_config, cache=cache)
+        pages = len(layout.page_starts)
     if "epub" in options.formats:
         from .epub import render_epub
         files[f"{slug}.epub"] = render_epub(
-            doc, {f.src: (article_dir / f.src).read_bytes() for f in doc.figures},
+            doc, images,
             {name: (options.styles / name).read_bytes() for name in ("base.css", "epub.css")},
             build_date, sizes)
     target = Path(out_dir) / slug
     remove_stale_temporaries(target)
-    result = Result(article_dir, warnings=[f for f in findings if f not in errors])
+    result = Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
+                    doc=doc)
     for name, data in files.items():
         result.outputs.append(write_atomically(target / name, data))
     return result

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import NAME, __version__
 from .errors import RenderError
+from .images import DEFAULT_MAX_EDGE, DEFAULT_QUALITY
 
 EXIT_BAD_INPUT = 2
 
@@ -64,6 +65,33 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder with base.css, screen.css, print.css and epub.css "
                              "(default: the project's styles/)")
     render.set_defaults(run=_render)
+
+    build = commands.add_parser(
+        "build", parents=[common], help="build a whole collection, in parallel, redoing only what changed",
+        description="Render every article folder under CONTENT into OUT (HTML, PDF, EPUB) with "
+                    "a process per core; skip articles whose inputs did not change (OUT/manifest.json), "
+                    "remove outputs of deleted articles, and write OUT/index.html and OUT/opds.xml.")
+    build.add_argument("content", type=Path, metavar="CONTENT")
+    build.add_argument("-o", "--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    build.add_argument("--force", action="store_true", help="rebuild every article")
+    build.add_argument("--strict", action="store_true", help="treat alt-text warnings as errors")
+    build.add_argument("--max-edge", type=int, default=DEFAULT_MAX_EDGE, metavar="PX",
+                       help=f"longest edge of photos in the outputs (default {DEFAULT_MAX_EDGE}; never upscaled)")
+    build.add_argument("--jpeg-quality", type=int, default=DEFAULT_QUALITY, metavar="Q",
+                       help=f"JPEG quality of re-encoded photos (default {DEFAULT_QUALITY})")
+    build.add_argument("--title", default="Offline collection", help="title of the catalog page and feed")
+    build.set_defaults(run=_build)
+
+    package = commands.add_parser(
+        "package", parents=[common], help="write the catalog, the OPDS feed and a BagIt bag of DIST",
+        description="Write DIST/index.html and DIST/opds.xml from the build manifest, then a "
+                    "BagIt bag (sha256) of the whole package in DIST/bag.")
+    package.add_argument("dist", type=Path, nargs="?", default=Path("dist"), metavar="DIST")
+    package.add_argument("--title", default="Offline collection", help="title of the catalog page and feed")
+    package.add_argument("--organisation", default="Archive library",
+                         help="Source-Organization written in bag-info.txt")
+    package.set_defaults(run=_package)
 
     read = commands.add_parser(
         "read", parents=[common], help="print what a screen reader meets in a PDF, EPUB or HTML file",
@@ -122,6 +150,60 @@ def _render(args) -> int:
               "them", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
+
+
+def _build(args) -> int:
+    from .build import Options
+    from .collection import build_collection
+    from .package import write_catalog
+
+    if not args.content.is_dir():
+        raise RenderError(args.content, None, "not a folder; give the folder that holds the "
+                          "article folders (e.g. content/)")
+    if args.jobs is not None and args.jobs < 1:
+        raise RenderError("--jobs", None, "must be 1 or more; leave it out for one per core")
+    if not 1 <= args.jpeg_quality <= 95 or args.max_edge < 64:
+        raise RenderError("--jpeg-quality/--max-edge", None, "quality must be 1–95 and the "
+                          "longest edge at least 64 px")
+    options = Options(strict=args.strict, build_date=_source_date_epoch(),
+                      max_edge=args.max_edge, jpeg_quality=args.jpeg_quality,
+                      image_cache=(args.out / ".cache" / "images").resolve())
+    summary = build_collection(args.content, args.out, options, jobs=args.jobs, force=args.force)
+    write_catalog(args.out, args.title, _catalog_css(), _package_date(args.out))
+    for warning in summary.warnings:
+        print(warning, file=sys.stderr)
+    for failure in summary.failures:
+        print(failure, file=sys.stderr)
+    print(summary.line())
+    return EXIT_BAD_INPUT if summary.failures else 0
+
+
+def _package(args) -> int:
+    from .collection import load_manifest
+    from .package import write_bag, write_catalog
+
+    if not load_manifest(args.dist):
+        raise RenderError(args.dist, None, "no build manifest here; run `renderer build` first")
+    date = _package_date(args.dist)
+    write_catalog(args.dist, args.title, _catalog_css(), date)
+    bag = write_bag(args.dist, args.organisation, date)
+    print(bag)
+    return 0
+
+
+def _catalog_css() -> str:
+    from .build import STYLES
+    return "\n".join((STYLES / n).read_text(encoding="utf-8") for n in ("base.css", "screen.css"))
+
+
+def _package_date(dist: Path) -> datetime:
+    """SOURCE_DATE_EPOCH, else the newest article's date: the package is reproducible too."""
+    from .collection import load_manifest
+    fixed = _source_date_epoch()
+    if fixed:
+        return fixed
+    dates = [e["published"] for e in load_manifest(dist).values()] or ["1980-01-01"]
+    return datetime.fromisoformat(max(dates)).replace(tzinfo=timezone.utc)
 
 
 def _read(args) -> int:

@@ -19,13 +19,19 @@ ARTICLE_BASE_URL = "https://article.invalid/"
 class ConfinedFetcher(URLFetcher):
     """Serves files under the article folder (and style folders); refuses anything else."""
 
-    def __init__(self, article_dir: Path, style_dirs=()):
+    def __init__(self, article_dir: Path, style_dirs=(), prepared: dict[str, bytes] | None = None):
         super().__init__(fail_on_errors=True)
+        self.prepared = prepared or {}  # figure src → the prepared copy, served instead
         self.article_dir = Path(article_dir).resolve()
         self.style_dirs = [Path(d).resolve() for d in style_dirs]
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
+        if url.startswith(ARTICLE_BASE_URL):
+            relative = unquote(urlsplit(url).path).lstrip("/")
+            if relative in self.prepared:
+                return URLFetcherResponse(url, self.prepared[relative],
+                                          {"Content-Type": _mime(Path(relative))})
         path = self._local_path(url)
         if path is None:
             self.refused.append(url)

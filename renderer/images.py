@@ -1,6 +1,10 @@
-"""Images: check that each figure's file is a real, sane image before any writer sees it."""
+"""Images: check that each figure's file is a real, sane image, and prepare the copy the
+outputs carry (sized for offline reading, metadata stripped, cached by content hash)."""
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import warnings
 from pathlib import Path
 
@@ -49,3 +53,68 @@ def _inspect(path: Path, source: str, figure: m.Figure) -> tuple[int, int]:
         raise RenderError(source, figure.line, f"{where} is a {fmt} file with the wrong "
                           f"extension; rename it to {FORMATS[fmt][0]}")
     return size
+
+
+# ---------------------------------------------------------------- preparing images for offline
+DEFAULT_MAX_EDGE = 1600   # px: sharp on screen and in print at the column width
+DEFAULT_QUALITY = 85
+
+
+def prepare_image(data: bytes, max_edge: int = DEFAULT_MAX_EDGE,
+                  quality: int = DEFAULT_QUALITY) -> bytes:
+    """A copy sized for offline reading: orientation applied, never upscaled, longest edge at
+    most `max_edge`, re-encoded without EXIF (no location, no device), same format.
+
+    Pure and deterministic: the same bytes and settings give the same bytes, so the result can
+    be cached by hash and shared by the HTML, the PDF and the EPUB.
+    """
+    from PIL import ImageOps
+
+    with Image.open(io.BytesIO(data)) as original:
+        fmt = original.format
+        image = ImageOps.exif_transpose(original)
+        if max(image.size) > max_edge:
+            image = image.copy()
+            image.thumbnail((max_edge, max_edge), Image.Resampling.LANCZOS)
+        elif image is original and not _has_metadata(original):
+            return data  # already small and clean: keep the exact file
+        out = io.BytesIO()
+        if fmt == "JPEG":
+            image.convert("RGB").save(out, "JPEG", quality=quality, optimize=True,
+                                      icc_profile=original.info.get("icc_profile"))
+        elif fmt == "PNG":
+            image.save(out, "PNG", optimize=True)
+        else:
+            image.save(out, fmt)
+        return out.getvalue()
+
+
+def _has_metadata(image) -> bool:
+    """EXIF, XMP or comments: what may carry a location, a device or a name."""
+    return bool(image.getexif()) or any(
+        k in image.info for k in ("exif", "xmp", "XML:com.adobe.xmp", "comment"))
+
+
+def prepared_images(doc: m.Document, article_dir: Path, cache_dir: Path | None,
+                    max_edge: int = DEFAULT_MAX_EDGE, quality: int = DEFAULT_QUALITY) -> dict[str, bytes]:
+    """Each figure's prepared bytes, from the cache (keyed by content hash + settings) if there."""
+    out = {}
+    for figure in doc.figures:
+        data = (article_dir / figure.src).read_bytes()
+        key = hashlib.sha256(data + f"|{max_edge}|{quality}".encode()).hexdigest()
+        cached = cache_dir / f"{key}{Path(figure.src).suffix.lower()}" if cache_dir else None
+        if cached is not None and cached.is_file():
+            out[figure.src] = cached.read_bytes()
+            continue
+        out[figure.src] = prepare_image(data, max_edge, quality)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_name(f".{cached.name}.{os.getpid()}.part")
+            temporary.write_bytes(out[figure.src])
+            os.replace(temporary, cached)
+    return out
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size

@@ -29,19 +29,20 @@ class Layout:
     page_starts: list[object]   # per page: the HTML element of its first printed text
 
 
-def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, font_config=None,
-               cache=None) -> bytes:
-    """Lay out `html` (files resolved inside `article_dir` and the style folders only)."""
-    return render_pdf_with_layout(html, article_dir, stylesheets,
+def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, images=None,
+               font_config=None, cache=None) -> bytes:
+    """Lay out `html` (files resolved inside `article_dir` and the style folders only;
+    `images` maps figure paths to prepared copies served in their place)."""
+    return render_pdf_with_layout(html, article_dir, stylesheets, images=images,
                                   font_config=font_config, cache=cache)[0]
 
 
-def render_pdf_with_layout(html, article_dir, stylesheets, *, font_config=None,
+def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, font_config=None,
                            cache=None) -> tuple[bytes, Layout]:
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
     from weasyprint.urls import FatalURLFetchingError
 
-    fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets])
+    fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets], images)
     font_config = font_config or weasyprint.text.fonts.FontConfiguration()
     try:
         css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)

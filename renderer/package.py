@@ -1,0 +1,105 @@
+"""The offline package: an accessible catalog page, an OPDS 1.2 feed, and a BagIt bag.
+
+The catalog (`index.html`) and the feed (`opds.xml`) are written from the build manifest, so
+they describe exactly what is in `dist/`. The bag (`dist/bag/`, made with the Library of
+Congress `bagit` package, sha256 manifests) holds a copy of the whole package, ready to copy to
+a stick or a share and to verify on arrival.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import langcodes
+
+from . import NAME, __version__
+from .build import write_atomically
+from .collection import MANIFEST, load_manifest
+from .html import render_template
+
+MEDIA = {".html": ("text/html", "Web page", "alternate"),
+         ".pdf": ("application/pdf", "PDF", "http://opds-spec.org/acquisition"),
+         ".epub": ("application/epub+zip", "EPUB", "http://opds-spec.org/acquisition")}
+BAG = "bag"
+
+
+def catalog_entries(out: Path) -> list[dict]:
+    """The articles of the manifest, newest first, with their files and sizes."""
+    entries = []
+    for slug, entry in load_manifest(out).items():
+        files = []
+        for suffix in (".html", ".pdf", ".epub"):
+            name = f"{slug}{suffix}"
+            if name in entry["outputs"]:
+                media_type, label, rel = MEDIA[suffix]
+                size = entry["outputs"][name]
+                files.append(dict(href=f"{slug}/{name}", media_type=media_type, label=label,
+                                  rel=rel, bytes=size, size=_human(size)))
+        entries.append(dict(entry, slug=slug, files=files,
+                            language_name=_language_name(entry["language"])))
+    return sorted(entries, key=lambda e: (e["published"], e["slug"]), reverse=True)
+
+
+def write_catalog(out: Path, title: str, css: str, updated: datetime) -> list[Path]:
+    articles = catalog_entries(out)
+    context = dict(title=title, articles=articles, renderer=f"{NAME} {__version__}")
+    index = render_template("catalog.html", css=css, **context)
+    feed = render_template("opds.xml", updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                           feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'renderer:' + title)}",
+                           **context)
+    return [write_atomically(out / "index.html", index.encode("utf-8")),
+            write_atomically(out / "opds.xml", feed.encode("utf-8"))]
+
+
+def write_bag(out: Path, organisation: str, updated: datetime) -> Path:
+    """Copy the package into a fresh bag and swap it in place of the old one."""
+    import bagit
+
+    out = Path(out)
+    payload = [p for p in out.iterdir() if p.name not in (BAG, ".cache", MANIFEST)
+               and not p.name.startswith(".")]
+    with tempfile.TemporaryDirectory(dir=out, prefix=".bag-") as staging:
+        bag_dir = Path(staging) / BAG
+        bag_dir.mkdir()
+        for path in sorted(payload):
+            if path.is_dir():
+                shutil.copytree(path, bag_dir / path.name)
+            else:
+                shutil.copy2(path, bag_dir / path.name)
+        bagit.make_bag(str(bag_dir), {
+            "Source-Organization": organisation,
+            "Bagging-Date": updated.strftime("%Y-%m-%d"),
+            "External-Description": "Accessible offline copies (HTML, PDF/UA, EPUB 3) with an "
+                                    "index.html catalog and an OPDS feed.",
+            "Bag-Software-Agent": f"{NAME} {__version__} with bagit {bagit.VERSION}",
+        }, checksums=["sha256"])
+        final = out / BAG
+        old = out / f".{BAG}-old"
+        if final.exists():
+            final.rename(old)
+        bag_dir.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    return out / BAG
+
+
+def _human(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.0f} {unit}" if size >= 10 \
+                else f"{size:.1f} {unit}"
+        size /= 1000
+    return str(size)
+
+
+def _language_name(tag: str) -> str:
+    try:
+        return langcodes.Language.get(tag).display_name("en")
+    except (ValueError, LookupError, ImportError):
+        return tag
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,177 @@
+"""Collections: incremental parallel builds, images prepared for offline, the offline package."""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from PIL import Image
+
+from renderer.images import prepare_image
+
+from conftest import CORPUS, SEED_ARTICLE, run_cli
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory):
+    """A content folder with the seed and two corpus articles, built once."""
+    root = tmp_path_factory.mktemp("collection")
+    content = root / "content"
+    for article in (SEED_ARTICLE, CORPUS / "good" / "everything", CORPUS / "good" / "arabic-notice"):
+        shutil.copytree(article, content / article.name)
+    result = run_cli("build", content, "--out", root / "dist", "-j", "2")
+    assert "3 built, 0 unchanged" in result.stdout
+    return root
+
+
+def mtimes(dist: Path) -> dict[str, int]:
+    return {str(p.relative_to(dist)): p.stat().st_mtime_ns for p in dist.glob("*/*.*")}
+
+
+def test_noop_rebuild_skips_everything(collection):
+    dist = collection / "dist"
+    before = mtimes(dist)
+    result = run_cli("build", collection / "content", "--out", dist)
+    assert "0 built, 3 unchanged, 0 removed, 0 failed" in result.stdout
+    assert mtimes(dist) == before
+
+
+def test_one_changed_image_rebuilds_only_its_article(collection):
+    dist, content = collection / "dist", collection / "content"
+    image = content / "everything" / "images" / "river.jpg"
+    Image.new("RGB", (900, 600), (10, 90, 160)).save(image, quality=70)
+    before = mtimes(dist)
+    result = run_cli("build", content, "--out", dist)
+    assert "1 built, 2 unchanged" in result.stdout
+    after = mtimes(dist)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed and all(name.startswith("everything/") for name in changed)
+
+
+def test_deleted_article_outputs_are_removed(collection):
+    dist, content = collection / "dist", collection / "content"
+    shutil.rmtree(content / "arabic-notice")
+    result = run_cli("build", content, "--out", dist)
+    assert "1 removed" in result.stdout
+    assert not (dist / "arabic-notice").exists()
+    manifest = json.loads((dist / "manifest.json").read_text())
+    assert set(manifest["articles"]) == {"dod-quds-force-commander", "everything"}
+    assert "arabic-notice" not in (dist / "index.html").read_text()
+
+
+def test_failing_article_is_reported_and_others_still_build(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CORPUS / "good" / "everything", content / "good")
+    (content / "bad").mkdir()
+    (content / "bad" / "article.md").write_text("---\ntitle: x\n---\n\nText.\n")
+    result = run_cli("build", content, "--out", tmp_path / "dist", check=False)
+    assert result.returncode == 2
+    assert "1 built, 0 unchanged, 0 removed, 1 failed" in result.stdout
+    assert f"{content / 'bad' / 'article.md'}:1: front matter has no 'language'" in result.stderr
+    assert (tmp_path / "dist" / "good" / "good.pdf").is_file()
+
+
+# ---------------------------------------------------------------- images
+def jpeg(size, exif=None, orientation=None) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, size[0] // 2, size[1] // 4))
+    info = Image.Exif()
+    if orientation:
+        info[0x0112] = orientation
+    if exif:
+        info.get_ifd(0x8825)[1] = "N"  # GPS latitude reference: a location record
+        info[0x0110] = "PhoneCam 9000"  # camera model
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=info.tobytes())
+    return out.getvalue()
+
+
+def test_photos_are_downscaled_never_upscaled():
+    big = Image.open(io.BytesIO(prepare_image(jpeg((2400, 1600)), max_edge=1600)))
+    assert big.size == (1600, 1067)
+    small = jpeg((800, 500))
+    assert Image.open(io.BytesIO(prepare_image(small, max_edge=1600))).size == (800, 500)
+
+
+def test_location_and_device_exif_are_dropped():
+    source = jpeg((800, 500), exif=True)
+    assert Image.open(io.BytesIO(source)).getexif()[0x0110] == "PhoneCam 9000"
+    prepared = Image.open(io.BytesIO(prepare_image(source)))
+    exif = prepared.getexif()
+    assert not exif.get_ifd(0x8825) and 0x0110 not in exif and "exif" not in prepared.info
+
+
+def test_orientation_is_applied():
+    rotated = prepare_image(jpeg((800, 400), orientation=6))  # 6: rotate 90° clockwise to view
+    image = Image.open(io.BytesIO(rotated))
+    assert image.size == (400, 800) and not image.getexif().get(0x0112)
+
+
+def test_prepared_images_are_shared_cached_and_originals_untouched(collection):
+    dist = collection / "dist"
+    original = (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes()
+    copy = (collection / "content" / "dod-quds-force-commander" / "images" / "night-watch.jpg").read_bytes()
+    assert copy == original
+    page_image = (dist / "dod-quds-force-commander" / "images" / "night-watch.jpg").read_bytes()
+    assert Image.open(io.BytesIO(page_image)).size == (1600, 1067)
+    import zipfile
+    with zipfile.ZipFile(dist / "dod-quds-force-commander" / "dod-quds-force-commander.epub") as book:
+        assert book.read("EPUB/images/night-watch.jpg") == page_image
+    cached = list((dist / ".cache" / "images").glob("*.jpg"))
+    assert any(p.read_bytes() == page_image for p in cached)
+
+
+def test_seed_pdf_and_epub_together_under_one_megabyte(collection):
+    folder = collection / "dist" / "dod-quds-force-commander"
+    total = sum((folder / f"dod-quds-force-commander.{s}").stat().st_size for s in ("pdf", "epub"))
+    assert total < 1_000_000
+
+
+# ---------------------------------------------------------------- the package
+def test_catalog_lists_every_article_with_its_files_and_passes_axe(collection):
+    from renderer.check import run_axe
+    import lxml.html
+    dist = collection / "dist"
+    page = lxml.html.parse(str(dist / "index.html")).getroot()
+    titles = page.xpath("//main//h2/text()")
+    assert "Senior DOD Official Describes Rationale for Attack on Quds Force Commander" in titles
+    for href in page.xpath("//main//a/@href"):
+        assert (dist / href).is_file(), href
+    assert run_axe([dist / "index.html"])[dist / "index.html"] == []
+
+
+def test_opds_feed_is_an_acquisition_feed(collection):
+    dist = collection / "dist"
+    feed = etree.parse(str(dist / "opds.xml")).getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/terms/"}
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+    assert feed.find("a:id", ns).text.startswith("urn:uuid:")
+    self_link = feed.find("a:link[@rel='self']", ns)
+    assert "profile=opds-catalog" in self_link.get("type") and "kind=acquisition" in self_link.get("type")
+    entries = feed.findall("a:entry", ns)
+    assert len(entries) == len(json.loads((dist / "manifest.json").read_text())["articles"])
+    for entry in entries:
+        assert entry.find("a:title", ns).text and entry.find("dc:language", ns).text
+        kinds = {l.get("type"): l for l in entry.findall("a:link", ns)}
+        epub = kinds["application/epub+zip"]
+        assert epub.get("rel") == "http://opds-spec.org/acquisition"
+        assert (dist / epub.get("href")).stat().st_size == int(epub.get("length"))
+        assert kinds["application/pdf"].get("rel") == "http://opds-spec.org/acquisition"
+
+
+def test_bag_is_valid_and_holds_the_package(collection):
+    import bagit
+    dist = collection / "dist"
+    run_cli("package", dist, "--organisation", "Test Archive")
+    bag = bagit.Bag(str(dist / "bag"))
+    bag.validate()  # raises on any mismatch
+    assert bag.info["Source-Organization"] == "Test Archive"
+    assert "sha256" in bag.algorithms
+    assert (dist / "bag" / "data" / "index.html").is_file()
+    assert (dist / "bag" / "data" / "opds.xml").is_file()
+    (dist / "bag" / "data" / "index.html").write_text("tampered")
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(dist / "bag")).validate()
