@@ -24,6 +24,7 @@ check: all
 	$(BIN)/renderer check $(OUT)
 
 bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet pypandoc-binary==1.17
 	$(BIN)/python bench/bench.py
 
 test: $(VENV)/.installed system-deps

@@ -26,6 +26,7 @@ documented fault and keeps MCIDs, /Pg and the ParentTree consistent:
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from collections import defaultdict
 
@@ -404,45 +405,101 @@ def mcid_glyphs(data: bytes) -> dict[tuple[int, int], list[str]]:
     """Painted glyphs (their text, in visual order) of each marked-content sequence, keyed by
     (page index, MCID). `logical_order` turns them into text in reading order.
 
-    Spaces come from the page itself: the print stylesheet keeps the space at each line break
-    (`white-space: pre-wrap`), and the HTML writer keeps a space standing alone between two
-    elements inside one of them (html.attach_spaces), so WeasyPrint paints every space.
+    Read straight from the content streams (text operators, decoded with each font's ToUnicode
+    map): ten times faster than a general text extractor, and all we need. Spaces come from the
+    page: the print stylesheet keeps the space at each line break (`white-space: pre-wrap`) and
+    the HTML writer keeps a space between two elements inside one of them (html.attach_spaces),
+    so WeasyPrint paints them; where a space still stood alone in a box of its own at a line
+    break, a "\n" marker stands for it.
     """
-    import pdfplumber
-
+    pdf = pikepdf.open(io.BytesIO(data)) if isinstance(data, (bytes, bytearray)) else data
+    maps: dict = {}
     texts: dict[tuple[int, int], list[str]] = {}
-    with pdfplumber.open(io.BytesIO(data)) as document:
-        for number, page in enumerate(document.pages):
-            previous = None
-            for char in page.chars:
-                mcid = char.get("mcid")
+    previous = None  # (glyph, y, size) of the last glyph painted in marked content
+    for number, page in enumerate(pdf.pages):
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        stack: list = []  # marked-content MCIDs (None for BMC or artifacts)
+        font, size, y = None, 0.0, None
+        for operands, operator in pikepdf.parse_content_stream(page, "BDC BMC EMC Tf Tm Td TD TJ Tj"):
+            op = str(operator)
+            if op == "BDC":
+                props = operands[1] if len(operands) > 1 else None
+                mcid = props.get("/MCID") if isinstance(props, Dictionary) else None
+                stack.append(None if mcid is None or operands[0] == Name.Artifact else int(mcid))
+            elif op == "BMC":
+                stack.append(None)
+            elif op == "EMC":
+                if stack:
+                    stack.pop()
+            elif op == "Tf":
+                key = str(operands[0])
+                font = _font_map(fonts.get(key), maps) if key in fonts else None
+                size = float(operands[1])
+            elif op == "Tm":
+                y = float(operands[5])
+            elif op in ("Td", "TD") and y is not None:
+                y += float(operands[1])
+            elif op in ("TJ", "Tj") and font is not None:
+                mcid = next((m for m in reversed(stack) if m is not None), None)
                 if mcid is None:
                     continue
-                glyphs = texts.setdefault((number, int(mcid)), [])
-                if previous is not None and _space_lost_at_line_break(previous, char):
-                    glyphs.append("\n")  # a line-break marker, kept out of bidi reordering
-                glyphs.append(char["text"])
-                previous = char
+                glyphs = texts.setdefault((number, mcid), [])
+                strings = operands[0] if op == "TJ" else [operands[0]]
+                for item in strings:
+                    if not isinstance(item, pikepdf.String):
+                        continue
+                    for glyph in _decode(bytes(item), font):
+                        if previous is not None and _space_lost_at_line_break(previous, glyph, y, size):
+                            glyphs.append("\n")
+                        glyphs.append(glyph)
+                        previous = (glyph, y, size)
     return texts
 
 
-def _space_lost_at_line_break(previous, char) -> bool:
+def _font_map(font, cache) -> tuple[int, dict[bytes, str]]:
+    """(code width in bytes, code → text) for a font, from its ToUnicode CMap."""
+    if font.objgen in cache:
+        return cache[font.objgen]
+    width = 2 if font.get("/Subtype") == Name.Type0 else 1
+    table: dict[bytes, str] = {}
+    if "/ToUnicode" in font:
+        cmap = font.ToUnicode.read_bytes().decode("latin-1")
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+            for code, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
+                table[bytes.fromhex(code)] = _utf16(text)
+        for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+            for low, high, text in re.findall(
+                    r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                start, end, first = int(low, 16), int(high, 16), int(text, 16)
+                for offset in range(end - start + 1):
+                    table[(start + offset).to_bytes(len(low) // 2, "big")] = chr(first + offset)
+    cache[font.objgen] = (width, table)
+    return cache[font.objgen]
+
+
+def _utf16(hex_text: str) -> str:
+    return bytes.fromhex(hex_text).decode("utf-16-be", errors="replace") if hex_text else ""
+
+
+def _decode(raw: bytes, font) -> list[str]:
+    width, table = font
+    return [table.get(raw[i:i + width], "\ufffd") for i in range(0, len(raw) - width + 1, width)]
+
+
+def _space_lost_at_line_break(previous, glyph: str, y, size) -> bool:
     """A new line that follows a letter, not a space: the space was in a text box of its own
     (after an inline element), which WeasyPrint does not paint. Lines may also break with no
     space after hyphens, dashes and ellipses, and next to wide characters (emoji, ideographs):
     no space is added there. (A word longer than a line, broken by `overflow-wrap`, still gains
     one: README, "Known limits".)"""
-    if abs(float(char["matrix"][5]) - float(previous["matrix"][5])) <= char["size"] * 0.5:
+    last, last_y, last_size = previous
+    if y is None or last_y is None or abs(y - last_y) <= max(size, last_size) * 0.5:
         return False
-    if previous["text"].isspace() or char["text"].isspace():
+    if not last or not glyph or last.isspace() or glyph.isspace() or last[-1] in BREAK_AFTER:
         return False
     wide = ("W", "F")
-    if not previous["text"] or not char["text"]:
-        return False
-    if previous["text"][-1] in BREAK_AFTER:  # lines break after these with no space (UAX #14)
-        return False
-    return unicodedata.east_asian_width(previous["text"][-1]) not in wide and \
-        unicodedata.east_asian_width(char["text"][0]) not in wide
+    return unicodedata.east_asian_width(last[-1]) not in wide and \
+        unicodedata.east_asian_width(glyph[0]) not in wide
 
 
 def logical_order(glyphs, rtl_base: bool = False) -> str:
