@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from pathlib import Path
 
+from . import NAME, __version__
 from . import model as m
+from .xmp import Provenance
 from .errors import RenderError
 from .html import render_html
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
@@ -78,10 +80,11 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
                              options.jpeg_quality)
     sizes = {src: image_size(data) for src, data in images.items()}
     build_date = options.build_date or datetime.combine(doc.metadata.published, time(0), timezone.utc)
+    facts = provenance(doc, build_date)
     slug = article_dir.name
     files: dict[str, bytes] = {}
     html = render_html(doc, css=_css("base.css", "screen.css", styles=options.styles),
-                       image_sizes=sizes)
+                       image_sizes=sizes, provenance=facts)
     if "html" in options.formats:
         files[f"{slug}.html"] = html.encode("utf-8")
         files.update(images)
@@ -89,16 +92,16 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     if "pdf" in options.formats:
         from .pdf import render_pdf_with_layout
         files[f"{slug}.pdf"], layout = render_pdf_with_layout(
-            render_html(doc, image_sizes=sizes, skip_link=False), article_dir,
+            render_html(doc, image_sizes=sizes, skip_link=False, provenance=facts), article_dir,
             [options.styles / "base.css", options.styles / "print.css"], images=images,
-            font_config=font_config, cache=cache)
+            provenance=facts, source=source.read_bytes(), font_config=font_config, cache=cache)
         pages = len(layout.page_starts)
     if "epub" in options.formats:
         from .epub import render_epub
         files[f"{slug}.epub"] = render_epub(
             doc, images,
             {name: (options.styles / name).read_bytes() for name in ("base.css", "epub.css")},
-            build_date, sizes)
+            build_date, sizes, provenance=facts)
     target = Path(out_dir) / slug
     remove_stale_temporaries(target)
     result = Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
@@ -106,6 +109,15 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     for name, data in files.items():
         result.outputs.append(write_atomically(target / name, data))
     return result
+
+
+def provenance(doc, build_date: datetime) -> Provenance:
+    """The facts every copy states about where it came from (colophon, DC meta, OPF, XMP)."""
+    meta = doc.metadata
+    return Provenance(title=meta.title, language=meta.language, publisher=meta.publisher,
+                      published=meta.published.isoformat(), rendered=build_date,
+                      rights=meta.rights, source=meta.source, identifier=meta.identifier,
+                      source_sha256=doc.source_sha256, renderer=f"{NAME} {__version__}")
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

@@ -16,6 +16,7 @@ from ebooklib import epub
 from . import NAME, __version__
 from . import model as m
 from .html import render_template, render_xhtml
+from .xmp import statement
 
 CHAPTER = "article.xhtml"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
@@ -23,7 +24,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str, bytes],
-                build_date: datetime, image_sizes: dict | None = None) -> bytes:
+                build_date: datetime, image_sizes: dict | None = None, provenance=None) -> bytes:
     """Package the article; `images` maps each figure's src to its bytes (nothing else is read)."""
     meta = doc.metadata
     book = epub.EpubBook()
@@ -39,13 +40,18 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
             book.add_metadata("DC", name, value)
     for prop, value, attrs in accessibility_metadata(doc, build_date):
         book.add_metadata(None, "meta", value, {"property": prop, **attrs})
+    if provenance is not None:
+        book.add_metadata(None, "meta", statement(provenance), {"property": "dcterms:provenance"})
+        book.add_metadata(None, "meta", provenance.rendered.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                          {"property": "dcterms:created"})
 
     style_names = [f"styles/{name}" for name in stylesheets]
     for name, data in stylesheets.items():
         book.add_item(epub.EpubItem(uid=f"style-{Path(name).stem}", file_name=f"styles/{name}",
                                     media_type="text/css", content=data))
     chapter = epub.EpubItem(uid="article", file_name=CHAPTER, media_type="application/xhtml+xml",
-                            content=render_xhtml(doc, style_names, image_sizes).encode("utf-8"))
+                            content=render_xhtml(doc, style_names, image_sizes,
+                                                 provenance).encode("utf-8"))
     book.add_item(chapter)
     for number, figure in enumerate(doc.figures, 1):
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=figure.src,

@@ -16,22 +16,24 @@ from markupsafe import Markup, escape
 from . import NAME, __version__
 from . import model as m
 from .reader import direction_of
+from .xmp import statement
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
 def render_html(doc: m.Document, css: str = "", image_sizes: dict | None = None,
-                skip_link: bool = True) -> str:
+                skip_link: bool = True, provenance=None) -> str:
     """The standalone page: `lang`, landmarks, skip link, Dublin Core, CSS inlined, images linked."""
     return _environment().get_template("page.html").render(
-        **_context(doc, image_sizes), css=Markup(css), skip_link=skip_link)
+        **_context(doc, image_sizes, provenance), css=Markup(css), skip_link=skip_link)
 
 
-def render_xhtml(doc: m.Document, stylesheets=(), image_sizes: dict | None = None) -> str:
+def render_xhtml(doc: m.Document, stylesheets=(), image_sizes: dict | None = None,
+                 provenance=None) -> str:
     """The same body as an EPUB 3 XHTML content document."""
     return _environment().get_template("chapter.xhtml").render(
-        **_context(doc, image_sizes), stylesheets=stylesheets, skip_link=False)
+        **_context(doc, image_sizes, provenance), stylesheets=stylesheets, skip_link=False)
 
 
 def render_template(name: str, **context) -> str:
@@ -51,7 +53,7 @@ def is_english(doc: m.Document) -> bool:
     return doc.metadata.language.split("-")[0].lower() == "en"
 
 
-def _context(doc: m.Document, image_sizes):
+def _context(doc: m.Document, image_sizes, provenance=None):
     sizes = image_sizes or {}
     notice_ids = {id(block): f"notice-{n}" for n, block in enumerate(_notices(doc.blocks), 1)}
     direction = direction_of(doc.metadata.language)
@@ -61,7 +63,9 @@ def _context(doc: m.Document, image_sizes):
                 dir_attr=Markup(f' dir="{direction}"') if direction else "",
                 # The renderer's own words (byline, colophon, labels) are English: say so.
                 ui_lang=Markup("") if is_english(doc) else _lang_attrs("en", "ltr"),
-                renderer_name=NAME, renderer_version=__version__)
+                renderer_name=NAME, renderer_version=__version__,
+                rendered=provenance.rendered.strftime("%Y-%m-%d") if provenance else "",
+                provenance_statement=statement(provenance) if provenance else "")
 
 
 @lru_cache(maxsize=1)

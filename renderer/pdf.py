@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import tagfix
+from . import tagfix, xmp
 from .confine import ARTICLE_BASE_URL, ConfinedFetcher
+from .xmp import Provenance
 
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
+# PDF/A-3a tags the document as PDF/UA-1 asks; xmp.finish adds the PDF/UA identification.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3a", "uncompressed_pdf": False}
 
 # WeasyPrint 70's element → tag mapping, for the elements our templates write (pdf/tags.py).
 _TAGS = {"main": "Part", "article": "Art", "section": "Sect", "blockquote": "BlockQuote",
@@ -30,15 +33,19 @@ class Layout:
 
 
 def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, images=None,
+               provenance: Provenance | None = None, source: bytes | None = None,
                font_config=None, cache=None) -> bytes:
     """Lay out `html` (files resolved inside `article_dir` and the style folders only;
-    `images` maps figure paths to prepared copies served in their place)."""
+    `images` maps figure paths to prepared copies served in their place). With `provenance`
+    the file is PDF/A-3a + PDF/UA-1 with those facts in its XMP; `source` (the article's
+    Markdown) is embedded as its associated source file."""
     return render_pdf_with_layout(html, article_dir, stylesheets, images=images,
+                                  provenance=provenance, source=source,
                                   font_config=font_config, cache=cache)[0]
 
 
-def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, font_config=None,
-                           cache=None) -> tuple[bytes, Layout]:
+def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, provenance=None,
+                           source=None, font_config=None, cache=None) -> tuple[bytes, Layout]:
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
     from weasyprint.urls import FatalURLFetchingError
 
@@ -52,18 +59,31 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, font_
         raise
     options = dict(PDF_OPTIONS, stylesheets=css, cache=cache if cache is not None else {},
                    pdf_identifier=_identifier(html, stylesheets))
-    source = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
+    page = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
     try:
-        document = source.render(font_config=font_config, **options)
+        document = page.render(font_config=font_config, **options)
     except FatalURLFetchingError:
         fetcher.raise_refused()
         raise
     fetcher.raise_refused()
     layout = read_layout(document)
     raw = io.BytesIO()
-    document.write_pdf(raw, **options)
-    languages = language_passages(html)
-    return tagfix.fix_tags(raw.getvalue(), layout.continued, languages), layout
+    attachments = [_source_attachment(source, provenance)] if source is not None else []
+    document.write_pdf(raw, attachments=attachments, **options)
+    pdf = tagfix.repair_tags(raw.getvalue(), layout.continued, language_passages(html))
+    if provenance is not None:
+        xmp.finish(pdf, provenance)
+    return tagfix.save(pdf), layout
+
+
+def _source_attachment(source: bytes, provenance):
+    """The article's Markdown, embedded with AFRelationship /Source and fixed dates."""
+    from weasyprint import Attachment
+
+    when = provenance.rendered if provenance else datetime(1980, 1, 1, tzinfo=timezone.utc)
+    return Attachment(string=source.decode("utf-8"), name="article.md", relationship="Source",
+                      description="The article source (Markdown with YAML front matter) this "
+                                  "PDF was rendered from", created=when, modified=when)
 
 
 def _identifier(html: str, stylesheets) -> bytes:

@@ -42,10 +42,22 @@ GROUPING = {Name.Document, Name.Part, Name.Art, Name.Sect, Name.Div, Name.BlockQ
 
 
 def fix_tags(data: bytes, continued=(), languages=()) -> bytes:
-    """Return the PDF with its tag tree repaired.
+    """Return the PDF with its tag tree repaired (see `repair_tags`)."""
+    return save(repair_tags(data, continued, languages))
+
+
+def save(pdf: pikepdf.Pdf) -> bytes:
+    """Deterministic bytes: the /ID is computed from the content, no timestamps are added."""
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def repair_tags(data: bytes, continued=(), languages=()) -> pikepdf.Pdf:
+    """The PDF with its tag tree repaired, open for further edits.
 
     `continued[n]` lists the PDF tags (outermost first) of the elements that run from page n
-    to page n+1; `languages` is [(text, lang), …] in reading order, from the content model.
+    to page n+1; `languages` is [(text, lang), …] in reading order, from the page.
     """
     tree = _Tree(data)
     tree.artifact_orphans_and_decorative_figures()
@@ -60,7 +72,7 @@ def fix_tags(data: bytes, continued=(), languages=()) -> bytes:
     tree.add_actual_text_for_rtl()
     tree.fix_figure_boxes()
     tree.scope_table_headers()
-    return tree.save()
+    return tree.finish()
 
 
 class _Tree:
@@ -355,7 +367,7 @@ class _Tree:
                 in_head = element.P.get("/P") is not None and element.P.P.get("/S") == Name.THead
                 attributes.Scope = Name.Column if in_head else Name.Row
 
-    def save(self) -> bytes:
+    def finish(self) -> pikepdf.Pdf:
         for page, mcids in self.artifacts.items():
             array = self.page_array(page)
             for mcid in mcids:
@@ -363,9 +375,7 @@ class _Tree:
                     array[mcid] = None
             if mcids:
                 _mark_artifacts(self.pdf, self.pdf.pages[page], mcids)
-        out = io.BytesIO()
-        self.pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+        return self.pdf
 
 
 def _first_then(kept, moved_first):
