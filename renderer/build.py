@@ -17,7 +17,8 @@ from . import NAME, __version__
 from . import model as m
 from .xmp import Provenance
 from .errors import RenderError
-from .html import render_html
+from .html import insert_page_markers, render_html
+from .pdf import render_pdf_with_layout
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
                      prepared_images)
 from .lint import lint_document
@@ -85,23 +86,25 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     files: dict[str, bytes] = {}
     html = render_html(doc, css=_css("base.css", "screen.css", styles=options.styles),
                        image_sizes=sizes, provenance=facts)
+    # The PDF is laid out first: its pages are marked in the HTML and the EPUB.
+    pdf, layout = render_pdf_with_layout(
+        render_html(doc, image_sizes=sizes, skip_link=False, provenance=facts), article_dir,
+        [options.styles / "base.css", options.styles / "print.css"], images=images,
+        provenance=facts, source=source.read_bytes(), font_config=font_config, cache=cache,
+        write="pdf" in options.formats)
     if "html" in options.formats:
-        files[f"{slug}.html"] = html.encode("utf-8")
+        files[f"{slug}.html"] = insert_page_markers(html, layout.page_starts).encode("utf-8")
         files.update(images)
-    pages = 0
-    if "pdf" in options.formats:
-        from .pdf import render_pdf_with_layout
-        files[f"{slug}.pdf"], layout = render_pdf_with_layout(
-            render_html(doc, image_sizes=sizes, skip_link=False, provenance=facts), article_dir,
-            [options.styles / "base.css", options.styles / "print.css"], images=images,
-            provenance=facts, source=source.read_bytes(), font_config=font_config, cache=cache)
-        pages = len(layout.page_starts)
+    if pdf is not None:
+        files[f"{slug}.pdf"] = pdf
     if "epub" in options.formats:
         from .epub import render_epub
         files[f"{slug}.epub"] = render_epub(
             doc, images,
             {name: (options.styles / name).read_bytes() for name in ("base.css", "epub.css")},
-            build_date, sizes, provenance=facts)
+            build_date, sizes, provenance=facts, page_starts=layout.page_starts,
+            page_source=f"{doc.metadata.title} (PDF edition, A4: {slug}.pdf)")
+    pages = len(layout.page_starts)
     target = Path(out_dir) / slug
     remove_stale_temporaries(target)
     result = Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,

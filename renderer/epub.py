@@ -15,7 +15,7 @@ from ebooklib import epub
 
 from . import NAME, __version__
 from . import model as m
-from .html import render_template, render_xhtml
+from .html import insert_page_markers, render_template, render_xhtml
 from .xmp import statement
 
 CHAPTER = "article.xhtml"
@@ -24,7 +24,8 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str, bytes],
-                build_date: datetime, image_sizes: dict | None = None, provenance=None) -> bytes:
+                build_date: datetime, image_sizes: dict | None = None, provenance=None,
+                page_starts=None, page_source: str = "") -> bytes:
     """Package the article; `images` maps each figure's src to its bytes (nothing else is read)."""
     meta = doc.metadata
     book = epub.EpubBook()
@@ -38,8 +39,11 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
                         ("source", meta.source)):
         if value:
             book.add_metadata("DC", name, value)
-    for prop, value, attrs in accessibility_metadata(doc, build_date):
+    pages = bool(page_starts)
+    for prop, value, attrs in accessibility_metadata(doc, build_date, pages):
         book.add_metadata(None, "meta", value, {"property": prop, **attrs})
+    if pages and page_source:
+        book.add_metadata(None, "meta", page_source, {"property": "pageBreakSource"})
     if provenance is not None:
         book.add_metadata(None, "meta", statement(provenance), {"property": "dcterms:provenance"})
         book.add_metadata(None, "meta", provenance.rendered.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -49,15 +53,17 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     for name, data in stylesheets.items():
         book.add_item(epub.EpubItem(uid=f"style-{Path(name).stem}", file_name=f"styles/{name}",
                                     media_type="text/css", content=data))
+    xhtml = render_xhtml(doc, style_names, image_sizes, provenance)
+    if pages:
+        xhtml = insert_page_markers(xhtml, page_starts, xhtml=True)
     chapter = epub.EpubItem(uid="article", file_name=CHAPTER, media_type="application/xhtml+xml",
-                            content=render_xhtml(doc, style_names, image_sizes,
-                                                 provenance).encode("utf-8"))
+                            content=xhtml.encode("utf-8"))
     book.add_item(chapter)
     for number, figure in enumerate(doc.figures, 1):
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=figure.src,
                                     media_type=_image_type(figure.src), content=images[figure.src]))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
-                        content=_nav(doc).encode("utf-8"))
+                        content=_nav(doc, len(page_starts or ())).encode("utf-8"))
     nav.properties = ["nav"]
     book.add_item(nav)
     book.add_item(epub.EpubNcx())  # ebooklib always writes <spine toc="ncx">
@@ -75,7 +81,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     return out.getvalue()
 
 
-def accessibility_metadata(doc: m.Document, build_date: datetime):
+def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = False):
     """EPUB Accessibility 1.1 metadata, derived from what the article actually contains."""
     informative = [f for f in doc.figures if not f.decorative]
     all_alt = all(f.alt for f in informative)
@@ -85,6 +91,8 @@ def accessibility_metadata(doc: m.Document, build_date: datetime):
         features.append("alternativeText")
     if any(f.description for f in informative):
         features.append("longDescription")
+    if pages:
+        features += ["pageBreakMarkers", "pageNavigation"]
     rows = [("schema:accessMode", "textual", {})]
     if informative:
         rows.append(("schema:accessMode", "visual", {}))
@@ -94,14 +102,14 @@ def accessibility_metadata(doc: m.Document, build_date: datetime):
         rows.append(("schema:accessModeSufficient", "textual,visual", {}))
     rows += [("schema:accessibilityFeature", f, {}) for f in features]
     rows.append(("schema:accessibilityHazard", "none", {}))
-    rows.append(("schema:accessibilitySummary", accessibility_summary(doc), {}))
+    rows.append(("schema:accessibilitySummary", accessibility_summary(doc, pages), {}))
     rows.append(("dcterms:conformsTo", CONFORMS_TO, {}))
     rows.append(("a11y:certifiedBy", f"{NAME} {__version__} automated checks", {"id": "certifier"}))
     rows.append(("dcterms:date", build_date.strftime("%Y-%m-%d"), {"refines": "#certifier"}))
     return rows
 
 
-def accessibility_summary(doc: m.Document) -> str:
+def accessibility_summary(doc: m.Document, pages: bool = False) -> str:
     """Plain words on what a reader gets and what they do not: written from the content."""
     informative = [f for f in doc.figures if not f.decorative]
     decorative = len(doc.figures) - len(informative)
@@ -123,8 +131,11 @@ def accessibility_summary(doc: m.Document) -> str:
     if decorative:
         parts.append(f"{_count(decorative, 'decorative image')} carry no information and "
                      "are hidden from assistive technology.")
-    parts.append("No content relies on colour, sound or motion. Photos themselves cannot be "
-                 "perceived without sight beyond their descriptions.")
+    if pages:
+        parts.append("Page break markers and a page list give the page numbers of the PDF "
+                     "edition, so a citation to a page works in both.")
+    parts.append("No content relies on colour, sound or motion. What the photos show beyond "
+                 "their text alternatives and captions cannot be perceived without sight.")
     return " ".join(parts)
 
 
@@ -133,9 +144,10 @@ def _count(n: int, noun: str) -> str:
     return f"{words.get(n, n)} {noun}{'' if n == 1 else 's'}"
 
 
-def _nav(doc: m.Document) -> str:
+def _nav(doc: m.Document, pages: int) -> str:
     return render_template("nav.xhtml", meta=doc.metadata, chapter=CHAPTER,
-                           outline=_outline(doc.blocks), plain_text=m.plain_text, page_list=())
+                           outline=_outline(doc.blocks), plain_text=m.plain_text,
+                           page_list=range(1, pages + 1))
 
 
 def _outline(blocks):

@@ -150,3 +150,93 @@ def _notices(blocks):
         elif isinstance(block, m.List):
             for item in block.items:
                 yield from _notices(item.children)
+
+
+# ---------------------------------------------------------------- print page equivalence
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+_INSIDE = {"li", "td", "th", "caption", "summary", "dt", "dd"}  # no <span> may precede these
+
+
+def insert_page_markers(markup: str, starts, xhtml: bool = False) -> str:
+    """Mark where each PDF page begins: `<span role="doc-pagebreak" id="page-N">`.
+
+    `starts[n]` is (index of a block among <body>'s descendants, words of it on earlier pages),
+    from pdf.read_layout; the page and the EPUB share the body, so the indices hold for both
+    (the page's skip link aside). A marker goes before a block that starts the page, or
+    inside it after the words printed on earlier pages.
+    """
+    from lxml import etree, html as lxml_html
+
+    if xhtml:
+        root = etree.fromstring(markup.encode("utf-8"))
+        body = root.find(f"{{{XHTML_NS}}}body")
+    else:
+        root = lxml_html.document_fromstring(markup)
+        body = root.find("body")
+    elements = [e for e in body.iter() if isinstance(e.tag, str) and e.get("class") != "skip-link"]
+    for number, start in enumerate(starts, 1):
+        if start is None:
+            continue
+        index, words = start
+        target = elements[index]
+        marker = _marker(number, xhtml)
+        if words == 0 and _local(target.tag) not in _INSIDE and target is not body:
+            target.addprevious(marker)
+        else:
+            _insert_after_words(target, marker, words)
+    if xhtml:
+        return etree.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>").join(
+            ['<?xml version="1.0" encoding="utf-8"?>\n', "\n"])
+    return lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>") + "\n"
+
+
+def _marker(number: int, xhtml: bool):
+    from lxml import etree
+
+    tag = f"{{{XHTML_NS}}}span" if xhtml else "span"
+    marker = etree.Element(tag, nsmap={"epub": EPUB_NS} if xhtml else None)
+    if xhtml:
+        marker.set(f"{{{EPUB_NS}}}type", "pagebreak")
+    marker.set("role", "doc-pagebreak")
+    marker.set("id", f"page-{number}")
+    # EPUB reading systems take the page number from aria-label; in a web page axe-core
+    # refuses aria-label on a span, so the name comes from title there.
+    marker.set("aria-label" if xhtml else "title", str(number))
+    marker.set("class", "pagebreak")
+    return marker
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _insert_after_words(target, marker, words: int):
+    """Put `marker` inside `target` where its text's word number `words` begins."""
+    seen = 0
+    slots = [(target, "text")]
+    for child in target.iterdescendants():
+        if isinstance(child.tag, str):
+            slots += [(child, "text"), (child, "tail")]
+    for node, kind in slots:
+        text = getattr(node, kind) or ""
+        position = _offset_of_word(text, words - seen)
+        if position is not None:
+            before, after = text[:position], text[position:]
+            setattr(node, kind, before)
+            marker.tail = after
+            if kind == "text":
+                node.insert(0, marker)
+            else:
+                node.addnext(marker)
+            return
+        seen += len(text.split())
+    target.append(marker)  # fewer words than expected: the end of the block
+
+
+def _offset_of_word(text: str, index: int):
+    """Character offset where word `index` (0-based) of `text` starts, or None."""
+    for number, match in enumerate(re.finditer(r"\S+", text)):
+        if number == index:
+            return match.start()
+    return None

@@ -27,7 +27,10 @@ def _inspect(path: Path, source: str, figure: m.Figure) -> tuple[int, int]:
     if path.suffix.lower() == ".svg":
         raise RenderError(source, figure.line, f"{where} is SVG, which can carry scripts and "
                           "remote references; convert it to PNG")
-    try:
+    from PIL import ImageFile
+
+    strict, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:  # WeasyPrint lets Pillow load truncated images; the check must not
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
@@ -46,6 +49,8 @@ def _inspect(path: Path, source: str, figure: m.Figure) -> tuple[int, int]:
     except (OSError, SyntaxError, ValueError) as exc:
         raise RenderError(source, figure.line, f"{where} is damaged or truncated ({exc}); "
                           "export the image again") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = strict
     if fmt not in FORMATS:
         raise RenderError(source, figure.line, f"{where} is {fmt}, not JPEG, PNG, GIF or WebP; "
                           "convert it")

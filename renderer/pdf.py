@@ -29,7 +29,8 @@ _TAGS = {"main": "Part", "article": "Art", "section": "Sect", "blockquote": "Blo
 class Layout:
     """What the PDF's pagination says about the content, for tag repair and page markers."""
     continued: list[list[str]]  # per page break: PDF tags of the elements running over it
-    page_starts: list[object]   # per page: the HTML element of its first printed text
+    page_starts: list  # per page: (index of its first block among <body>'s descendants,
+                       #            words of that block printed on earlier pages), or None
 
 
 def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, images=None,
@@ -45,7 +46,9 @@ def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, images=
 
 
 def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, provenance=None,
-                           source=None, font_config=None, cache=None) -> tuple[bytes, Layout]:
+                           source=None, font_config=None, cache=None,
+                           write: bool = True) -> tuple[bytes | None, Layout]:
+    """The PDF and its layout; with `write=False` only the layout (for page-break markers)."""
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
     from weasyprint.urls import FatalURLFetchingError
 
@@ -67,6 +70,8 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
         raise
     fetcher.raise_refused()
     layout = read_layout(document)
+    if not write:
+        return None, layout
     raw = io.BytesIO()
     attachments = [_source_attachment(source, provenance)] if source is not None else []
     document.write_pdf(raw, attachments=attachments, **options)
@@ -96,23 +101,55 @@ def _identifier(html: str, stylesheets) -> bytes:
 
 
 def read_layout(document) -> Layout:
-    """For each page, the element chains of its first and last printed text."""
-    firsts, lasts = [], []
+    """Where each page begins, and which elements run over each page break.
+
+    A page begins in the block (paragraph, heading, list item, cell, figure…) holding its first
+    printed text, after as many of that block's words as earlier pages printed.
+    """
+    firsts, lasts, starts = [], [], []
     seen_heads: set[int] = set()
+    printed: dict[int, str] = {}  # block → its text printed so far
+    order: dict[int, int] = {}
     for page in document.pages:
         leaves = list(_text_leaves(page._page_box, ()))
         # A table header repeated on a continuation page is not where the page's text begins.
-        heads = {id(e) for chain in leaves for e in chain if e.tag == "thead"}
-        leaves = [c for c in leaves if not any(e.tag == "thead" and id(e) in seen_heads for e in c)]
+        heads = {id(e) for chain, _ in leaves for e in chain if e.tag == "thead"}
+        leaves = [(c, b) for c, b in leaves
+                  if not any(e.tag == "thead" and id(e) in seen_heads for e in c)]
         seen_heads |= heads
-        firsts.append(leaves[0] if leaves else ())
-        lasts.append(leaves[-1] if leaves else ())
+        if leaves and not order:
+            body = next(e for e in leaves[0][0] if e.tag == "body")
+            order = {id(e): i for i, e in enumerate(body.iter())}
+        if leaves:
+            block = _block_of(leaves[0][0])
+            starts.append((order[id(block)], len(printed.get(id(block), "").split())))
+        else:
+            starts.append(None)
+        for chain, box in leaves:
+            text = getattr(box, "text", "")
+            if text and "::" not in (getattr(box, "element_tag", "") or ""):  # not ::marker, q::before
+                key = id(_block_of(chain))
+                printed[key] = printed.get(key, "") + text
+        firsts.append(leaves[0][0] if leaves else ())
+        lasts.append(leaves[-1][0] if leaves else ())
     continued = []
     for last, first in zip(lasts, firsts[1:]):
         shared = set(map(id, first))
         continued.append([_TAGS.get(e.tag, "NonStruct") for e in last
                           if id(e) in shared and e.tag not in ("html", "body")])
-    return Layout(continued, [chain[-1] if chain else None for chain in firsts])
+    return Layout(continued, starts)
+
+
+_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "caption", "summary",
+           "dt", "dd", "pre", "figure"}
+
+
+def _block_of(chain):
+    """The innermost block element of a chain (a figure for its image)."""
+    for element in reversed(chain):
+        if element.tag in _BLOCKS:
+            return element
+    return chain[-1]
 
 
 def _text_leaves(box, chain):
@@ -125,7 +162,7 @@ def _text_leaves(box, chain):
     if element is not None and (not chain or chain[-1] is not element):
         chain = chain + (element,)
     if isinstance(box, (boxes.TextBox, boxes.ReplacedBox)) and element is not None:
-        yield chain
+        yield chain, box
         return
     for child in getattr(box, "children", ()):
         yield from _text_leaves(child, chain)
