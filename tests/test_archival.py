@@ -90,8 +90,9 @@ def test_pdfa_check_is_real(tmp_path, seed):
     """Turn interpolation on for an image (forbidden in PDF/A) and the PDF/A-3a profile says so."""
     import page
     pdf = pikepdf.open(seed["pdf"])
-    for image in pdf.pages[0].images.values():
-        image.Interpolate = True
+    for xobject in pdf.pages[0].Resources.XObject.values():
+        if xobject.get("/Subtype") == "/Image":
+            xobject.Interpolate = True
     pdf.save(tmp_path / "broken.pdf")
     assert not page.validate_pdf(str(tmp_path / "broken.pdf"), profile="pdfa-3a").is_compliant
 
