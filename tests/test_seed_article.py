@@ -17,6 +17,7 @@ from renderer import model as m
 from renderer.reader import read_article
 
 from conftest import SEED_ARTICLE, SEED_TEXT, epub_member
+from test_pdf import struct_elements
 
 CHROME = ("An official website", "Here's how you know", "Official websites use .gov",
           ".gov website belongs", "Secure .gov websites", "A lock (", "Related Stories")
@@ -77,7 +78,7 @@ def test_alt_text_identical_in_html_epub_and_pdf(seed, photo):
     html_alts = lxml.html.parse(str(seed["html"])).xpath("//img/@alt")
     xhtml = etree.fromstring(epub_member(seed["epub"], "EPUB/article.xhtml"))
     epub_alts = xhtml.xpath("//x:img/@alt", namespaces={"x": "http://www.w3.org/1999/xhtml"})
-    pdf_alts = [str(e.Alt) for e in _struct_elements(seed["pdf"]) if e.S == "/Figure"]
+    pdf_alts = [str(e.Alt) for e in struct_elements(pikepdf.open(seed["pdf"])) if e.S == "/Figure"]
     assert photo["alt"] in html_alts
     assert photo["alt"] in epub_alts
     assert photo["alt"] in pdf_alts
@@ -117,20 +118,6 @@ def test_images_are_copied_beside_the_page_not_inlined(seed):
     for src in root.xpath("//img/@src"):
         assert not src.startswith("data:")
         assert (seed["html"].parent / src).is_file()
-
-
-def _struct_elements(path):
-    pdf = pikepdf.open(path)
-    stack = list(pdf.Root.StructTreeRoot.K)
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
-            yield node
-            kids = node.get("/K")
-            if isinstance(kids, pikepdf.Array):
-                stack[:0] = list(kids)
-            elif isinstance(kids, pikepdf.Dictionary):
-                stack.insert(0, kids)
 
 
 def test_pdf_embeds_every_font(seed):
