@@ -14,15 +14,14 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 
 from . import NAME, __version__
-from . import model as m
-from .xmp import Provenance
 from .errors import RenderError
 from .html import insert_page_markers, render_html
-from .pdf import render_pdf_with_layout
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
                      prepared_images)
 from .lint import lint_document
+from .pdf import render_pdf_with_layout
 from .reader import find_source, read_article
+from .xmp import Provenance
 
 FORMATS = ("html", "pdf", "epub")
 STYLES = Path(__file__).resolve().parent.parent / "styles"

@@ -179,8 +179,10 @@ class _FixedTimeZip(zipfile.ZipFile):
 
     def writestr(self, name, data, compress_type=None, compresslevel=None):
         if isinstance(name, str):
+            stored = name.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))
             name = zipfile.ZipInfo(name, self.fixed_time)
-            name.compress_type = compress_type if compress_type is not None else zipfile.ZIP_DEFLATED
+            name.compress_type = compress_type if compress_type is not None else \
+                zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED  # images: compressed already
             name.external_attr = 0o644 << 16
         super().writestr(name, data, compress_type=compress_type, compresslevel=compresslevel)
 

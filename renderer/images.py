@@ -37,9 +37,9 @@ def _inspect(path: Path, source: str, figure: m.Figure) -> tuple[int, int]:
                 size, fmt = image.size, image.format
                 if size[0] * size[1] > MAX_PIXELS:
                     raise Image.DecompressionBombError("too many pixels")
-                image.verify()
-            with Image.open(path) as image:
-                image.load()  # verify() does not decode: a truncated JPEG only fails here
+                image.verify()  # checks a PNG's chunks; a JPEG is checked below
+        if fmt == "JPEG" and not path.read_bytes().rstrip(b"\0").endswith(b"\xff\xd9"):
+            raise OSError("the file ends before the image does")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise RenderError(source, figure.line, f"{where} has too many pixels (limit "
                           f"{MAX_PIXELS // 1_000_000} MP); scale it down") from None
@@ -77,15 +77,21 @@ def prepare_image(data: bytes, max_edge: int = DEFAULT_MAX_EDGE,
 
     with Image.open(io.BytesIO(data)) as original:
         fmt = original.format
-        image = ImageOps.exif_transpose(original)
-        if max(image.size) > max_edge:
-            image = image.copy()
-            image.thumbnail((max_edge, max_edge), Image.Resampling.LANCZOS)
-        elif image is original and not _has_metadata(original):
+        orientation = original.getexif().get(0x0112, 1)
+        width, height = original.size
+        scale = max_edge / max(width, height)
+        if scale >= 1 and orientation == 1 and not _has_metadata(original):
             return data  # already small and clean: keep the exact file
+        if scale < 1:
+            target = (max(1, round(width * scale)), max(1, round(height * scale)))
+            original.draft("RGB", target)  # a JPEG decodes straight at 1/2, 1/4… when it can
+        image = ImageOps.exif_transpose(original) if orientation != 1 else original
+        if scale < 1:
+            size = target if orientation in (1, 2, 3, 4) else target[::-1]
+            image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
         out = io.BytesIO()
         if fmt == "JPEG":
-            image.convert("RGB").save(out, "JPEG", quality=quality, optimize=True,
+            image.convert("RGB").save(out, "JPEG", quality=quality,
                                       icc_profile=original.info.get("icc_profile"))
         elif fmt == "PNG":
             image.save(out, "PNG", optimize=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import langcodes
@@ -99,7 +99,3 @@ def _language_name(tag: str) -> str:
         return langcodes.Language.get(tag).display_name("en")
     except (ValueError, LookupError, ImportError):
         return tag
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
