@@ -19,7 +19,6 @@ from .html import insert_page_markers, render_html
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
                      prepared_images)
 from .lint import lint_document
-from .pdf import render_pdf_with_layout
 from .reader import find_source, read_article
 from .xmp import Provenance
 
@@ -86,6 +85,8 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     html = render_html(doc, css=_css("base.css", "screen.css", styles=options.styles),
                        image_sizes=sizes, provenance=facts)
     # The PDF is laid out first: its pages are marked in the HTML and the EPUB.
+    from .pdf import render_pdf_with_layout  # imports WeasyPrint (~0.4 s): only when rendering
+
     pdf, layout = render_pdf_with_layout(
         render_html(doc, image_sizes=sizes, skip_link=False, provenance=facts), article_dir,
         [options.styles / "base.css", options.styles / "print.css"], images=images,

@@ -42,16 +42,27 @@ class Summary:
                 f"{self.pages} PDF pages, {self.bytes / 1e6:.1f} MB written, {self.seconds:.1f} s")
 
 
-def fingerprint(article: Path, options: Options) -> str:
-    """A hash of every input of one article's outputs."""
+def fingerprint(article: Path, options: Options, shared: str | None = None) -> str:
+    """A hash of every input of one article's outputs: its folder, and `shared_inputs`."""
+    digest = hashlib.sha256((shared or shared_inputs(options)).encode())
+    _hash_tree(digest, article)
+    return digest.hexdigest()
+
+
+def shared_inputs(options: Options) -> str:
+    """What every article depends on: renderer version and code, templates, styles, options."""
     digest = hashlib.sha256()
     settings = {k: str(v) for k, v in asdict(options).items() if k not in ("image_cache",)}
     digest.update(json.dumps({"version": __version__, "options": settings}, sort_keys=True).encode())
-    for root in (article, Path(options.styles), PACKAGE_ROOT):
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and _counts(p)):
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for root in (Path(options.styles), PACKAGE_ROOT):
+        _hash_tree(digest, root)
     return digest.hexdigest()
+
+
+def _hash_tree(digest, root: Path):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and _counts(p)):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
 def _counts(path: Path) -> bool:
@@ -73,8 +84,9 @@ def build_collection(content: Path, out: Path, options: Options, jobs: int | Non
         del manifest[slug]
         summary.removed.append(slug)
     todo = []
+    shared = shared_inputs(options)
     for article in articles:
-        key = fingerprint(article, options)
+        key = fingerprint(article, options, shared)
         entry = manifest.get(article.name)
         if not force and entry and entry.get("fingerprint") == key and all(
                 (out / article.name / name).is_file() for name in entry.get("outputs", {})):
