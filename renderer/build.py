@@ -14,7 +14,7 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 
 from . import NAME, __version__
-from .errors import RenderError
+from .errors import Finding, RenderError
 from .html import insert_page_markers, render_html
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
                      prepared_images)
@@ -105,6 +105,14 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
             build_date, sizes, provenance=facts, page_starts=layout.page_starts,
             page_source=f"{doc.metadata.title} (PDF edition, A4: {slug}.pdf)")
     pages = len(layout.page_starts)
+    if layout.missing_glyphs:
+        glyph = Finding("pdf-missing-glyph", "warning", str(source), 0,
+                        "no installed font has " + ", ".join(f"U+{c}" for c in layout.missing_glyphs[:8])
+                        + "; the PDF shows empty boxes there: install a font for that script "
+                          "(see tools/system-deps.sh) or name one in styles/base.css")
+        if options.strict:
+            raise RenderError(glyph.path, None, glyph.message)
+        findings.append(glyph)
     target = Path(out_dir) / slug
     remove_stale_temporaries(target)
     result = Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,

@@ -7,6 +7,8 @@ Codes (documented in README.md):
   alt-filename       warning  alt looks like a file name
   alt-too-long       warning  alt over 250 characters and no long description
   decorative-caption warning  a decorative image has a caption
+The build adds one more, from the PDF's layout:
+  pdf-missing-glyph  warning  characters no installed font can show (empty boxes in the PDF)
 `--strict` turns every warning into an error.
 """
 from __future__ import annotations

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import re
 from datetime import datetime, timezone
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tagfix, xmp
@@ -27,10 +29,12 @@ _TAGS = {"main": "Part", "article": "Art", "section": "Sect", "blockquote": "Blo
 
 @dataclass
 class Layout:
-    """What the PDF's pagination says about the content, for tag repair and page markers."""
+    """What the PDF's pagination says about the content, for tag repair and page markers;
+    and the characters no installed font could show."""
     continued: list[list[str]]  # per page break: PDF tags of the elements running over it
     page_starts: list  # per page: (index of its first block among <body>'s descendants,
                        #            words of that block printed on earlier pages), or None
+    missing_glyphs: list = field(default_factory=list)
 
 
 def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, images=None,
@@ -74,11 +78,31 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
         return None, layout
     raw = io.BytesIO()
     attachments = [_source_attachment(source, provenance)] if source is not None else []
-    document.write_pdf(raw, attachments=attachments, **options)
+    with _MissingGlyphs() as missing:  # WeasyPrint finds them while drawing
+        document.write_pdf(raw, attachments=attachments, **options)
+    layout.missing_glyphs = sorted(set(missing.characters))
     pdf = tagfix.repair_tags(raw.getvalue(), layout.continued, language_passages(html))
     if provenance is not None:
         xmp.finish(pdf, provenance)
     return tagfix.save(pdf), layout
+
+
+class _MissingGlyphs(logging.Handler):
+    """Collects the characters WeasyPrint had to draw as .notdef (no font has them)."""
+
+    def __enter__(self):
+        super().__init__(logging.WARNING)
+        self.characters: list[str] = []
+        logging.getLogger("weasyprint").addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger("weasyprint").removeHandler(self)
+
+    def emit(self, record):
+        message = record.getMessage()
+        if ".notdef glyph" in message:
+            self.characters += re.findall(r"\(U\+([0-9A-F]+)\)", message)
 
 
 def _source_attachment(source: bytes, provenance):

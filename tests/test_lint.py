@@ -57,3 +57,14 @@ def test_strict_turns_warnings_into_errors(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"{article / 'article.md'}:9: figure 'images/photo.jpg'")
     assert not (tmp_path / "dist").exists()
+
+
+def test_characters_without_a_font_are_reported(tmp_path):
+    article = make_article(tmp_path / "a", FRONT + "Chinese: 你好, Hindi: नमस्ते.\n")
+    result = run_cli("render", article, "--out", tmp_path / "dist", "--format", "pdf")
+    assert f"{article / 'article.md'}: warning pdf-missing-glyph: no installed font has" in result.stderr
+    assert "U+4F60" in result.stderr
+    strict = run_cli("render", article, "--out", tmp_path / "strict", "--strict", check=False)
+    assert strict.returncode == 2
+    assert strict.stderr.startswith(f"{article / 'article.md'}: no installed font has U+4F60")
+    assert not (tmp_path / "strict").exists()
