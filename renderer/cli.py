@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check", parents=[common], help="run the validators on rendered outputs",
-        description="Run EPUBCheck, the PDF/UA-1 validator and axe-core on every output under "
+        description="Run EPUBCheck, the PDF/UA-1 and PDF/A-3a validators and axe-core on every output under "
                     "DIST and print a table; exit 1 on any finding.")
     check.add_argument("dist", type=Path, nargs="?", default=Path("dist"), metavar="DIST")
     check.set_defaults(run=_check)
