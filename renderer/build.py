@@ -7,7 +7,6 @@ never costs the previous good one.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
@@ -155,8 +154,3 @@ def remove_stale_temporaries(folder: Path):
 
 def _css(*names: str, styles: Path) -> str:
     return "\n".join((styles / name).read_text(encoding="utf-8") for name in names)
-
-
-def clean(out_dir: Path):
-    if Path(out_dir).exists():
-        shutil.rmtree(out_dir)

@@ -5,6 +5,7 @@ folder lives) and this fetcher maps it back; every other URL is refused and repo
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -45,6 +46,17 @@ class ConfinedFetcher(URLFetcher):
         if url.startswith("file:"):
             return _inside(Path(unquote(urlsplit(url).path)), self.style_dirs)
         return None
+
+    @contextmanager
+    def reporting(self):
+        """Turn a refused fetch (WeasyPrint's fatal error, or one it swallowed) into one
+        RenderError naming the URL."""
+        try:
+            yield
+        except FatalURLFetchingError:
+            self.raise_refused()
+            raise
+        self.raise_refused()
 
     def raise_refused(self):
         if self.refused:

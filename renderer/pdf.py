@@ -54,25 +54,17 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
                            write: bool = True) -> tuple[bytes | None, Layout]:
     """The PDF and its layout; with `write=False` only the layout (for page-break markers)."""
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
-    from weasyprint.urls import FatalURLFetchingError
 
     fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets], images)
     font_config = font_config or weasyprint.text.fonts.FontConfiguration()
-    try:
+    with fetcher.reporting():
         css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)
                for p in stylesheets]
-    except FatalURLFetchingError:
-        fetcher.raise_refused()
-        raise
     options = dict(PDF_OPTIONS, stylesheets=css, cache=cache if cache is not None else {},
                    pdf_identifier=_identifier(html, stylesheets))
     page = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
-    try:
+    with fetcher.reporting():
         document = page.render(font_config=font_config, **options)
-    except FatalURLFetchingError:
-        fetcher.raise_refused()
-        raise
-    fetcher.raise_refused()
     layout = read_layout(document)
     if not write:
         return None, layout

@@ -41,11 +41,6 @@ INLINE_WRAPPERS = {"/Span", "/Link", "/NonStruct"}
 GROUPING = {Name.Document, Name.Part, Name.Art, Name.Sect, Name.Div, Name.BlockQuote}
 
 
-def fix_tags(data: bytes, continued=(), languages=()) -> bytes:
-    """Return the PDF with its tag tree repaired (see `repair_tags`)."""
-    return save(repair_tags(data, continued, languages))
-
-
 def save(pdf: pikepdf.Pdf) -> bytes:
     """Deterministic bytes: the /ID is computed from the content, no timestamps are added."""
     out = io.BytesIO()
