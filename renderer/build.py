@@ -18,6 +18,7 @@ from .html import insert_page_markers, render_html
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
                      prepared_images)
 from .lint import lint_document
+from .outdir import refuse_reserved
 from .reader import find_source, read_article
 from .xmp import Provenance
 
@@ -67,6 +68,7 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     resources warm between articles."""
     source = find_source(article)
     article_dir = source.parent
+    refuse_reserved(article_dir)
     doc = read_article(source)
     findings = list(doc.findings) + lint_document(doc)
     errors = [f for f in findings if f.severity == "error" or (options.strict and f.severity == "warning")]
@@ -116,8 +118,12 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     remove_stale_temporaries(target)
     result = Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
                     doc=doc)
-    for name, data in files.items():
-        result.outputs.append(write_atomically(target / name, data))
+    try:
+        result.outputs = write_together(target, files)
+    except OSError as error:
+        raise RenderError(target, None, f"could not write the outputs ({error.strerror or error});"
+                          " free some space or choose another --out; the previous outputs are "
+                          "kept") from None
     return result
 
 
@@ -132,17 +138,39 @@ def provenance(doc, build_date: datetime) -> Provenance:
 
 def write_atomically(path: Path, data: bytes) -> Path:
     """Write to a temporary file beside `path`, then rename: readers see old or new, never half."""
+    os.replace(_write_temporary(path, data), path)
+    return path
+
+
+def write_together(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    """Replace an article's outputs as a set: every file is written to a temporary first and
+    only then are all renamed into place, so a failed write (a full disk) removes the
+    temporaries and leaves the previous HTML, PDF and EPUB together."""
+    temporaries: list[tuple[Path, Path]] = []
+    try:
+        for name, data in files.items():
+            temporaries.append((_write_temporary(folder / name, data), folder / name))
+        for temporary, path in temporaries:  # renames need no space: they do not fail for lack
+            os.replace(temporary, path)
+    except BaseException:
+        for temporary, _ in temporaries:
+            temporary.unlink(missing_ok=True)
+        raise
+    return [path for _, path in temporaries]
+
+
+def _write_temporary(path: Path, data: bytes) -> Path:
+    """`data` in a new temporary file beside `path` (removed again if the write fails)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path
+    return Path(temporary)
 
 
 def remove_stale_temporaries(folder: Path):

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import NAME, __version__
 from .errors import RenderError
 from .images import DEFAULT_MAX_EDGE, DEFAULT_QUALITY
+from .outdir import claim
 
 EXIT_BAD_INPUT = 2
 
@@ -129,9 +130,17 @@ def _render(args) -> int:
     if not articles:
         raise RenderError(args.articles[0], None, "no article folders found (a folder with "
                           "article.md); check the path")
-    failures = []
+    with claim(args.out):  # one writer per output folder
+        return _render_each(args, articles, options)
+
+
+def _render_each(args, articles, options) -> int:
+    from .build import build_article
+
+    failures, writers = [], {}
     for article in articles:
         try:
+            _one_writer(article, writers, args.out)
             result = build_article(article, args.out, options)
         except RenderError as error:
             if args.debug:
@@ -152,6 +161,16 @@ def _render(args) -> int:
     return 0
 
 
+def _one_writer(article: Path, writers: dict, out: Path):
+    """Refuse a second article of the same run that would write the same OUT/<name>/."""
+    folder = article if article.is_dir() else article.parent
+    first = writers.setdefault(folder.name, folder)
+    if first.resolve() != folder.resolve():
+        raise RenderError(article, None, f"another article of this run, {first}, also writes "
+                          f"{out / folder.name}/; rename one of the folders or render them "
+                          "into different --out folders")
+
+
 def _build(args) -> int:
     from .build import Options
     from .collection import build_collection
@@ -168,12 +187,19 @@ def _build(args) -> int:
     options = Options(strict=args.strict, build_date=_source_date_epoch(),
                       max_edge=args.max_edge, jpeg_quality=args.jpeg_quality,
                       image_cache=(args.out / ".cache" / "images").resolve())
-    summary = build_collection(args.content, args.out, options, jobs=args.jobs, force=args.force)
-    write_catalog(args.out, args.title, _catalog_css(), _package_date(args.out))
+    with claim(args.out):
+        summary = build_collection(args.content, args.out, options, jobs=args.jobs,
+                                   force=args.force)
+        write_catalog(args.out, args.title, _catalog_css(), _package_date(args.out))
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
     for failure in summary.failures:
         print(failure, file=sys.stderr)
+    if summary.interrupted:
+        print(f"{args.out}: interrupted; the {len(summary.built)} article(s) built before the "
+              "stop are recorded in manifest.json; run the same build again for the rest",
+              file=sys.stderr)
+        return 130
     print(summary.line())
     return EXIT_BAD_INPUT if summary.failures else 0
 
@@ -182,11 +208,13 @@ def _package(args) -> int:
     from .collection import load_manifest
     from .package import write_bag, write_catalog
 
-    if not load_manifest(args.dist):
-        raise RenderError(args.dist, None, "no build manifest here; run `renderer build` first")
-    date = _package_date(args.dist)
-    write_catalog(args.dist, args.title, _catalog_css(), date)
-    bag = write_bag(args.dist, args.organisation, date)
+    with claim(args.dist, create=False):
+        if not load_manifest(args.dist):
+            raise RenderError(args.dist, None, "no build manifest here; run `renderer build` "
+                              "first")
+        date = _package_date(args.dist)
+        write_catalog(args.dist, args.title, _catalog_css(), date)
+        bag = write_bag(args.dist, args.organisation, date)
     print(bag)
     return 0
 
@@ -202,7 +230,8 @@ def _package_date(dist: Path) -> datetime:
     fixed = _source_date_epoch()
     if fixed:
         return fixed
-    dates = [e["published"] for e in load_manifest(dist).values()] or ["1980-01-01"]
+    dates = [e["published"] for e in load_manifest(dist).values() if "published" in e] \
+        or ["1980-01-01"]
     return datetime.fromisoformat(max(dates)).replace(tzinfo=timezone.utc)
 
 

@@ -1,28 +1,37 @@
 """Collections: build every article of a folder in parallel, redo only what changed.
 
 A manifest in the output folder records, per article, a fingerprint of everything its outputs
-depend on (its folder's files, the styles, the templates, the renderer's code and the options).
-An unchanged article is skipped; a deleted article's outputs are removed. Workers are
-processes that keep WeasyPrint's fonts and parsed resources warm between articles.
+depend on (the files the article uses, the styles, the templates, the renderer's code and the
+options) and the files it wrote. An unchanged article is skipped; a deleted article's recorded
+outputs are removed. The manifest is untrusted input: a damaged one costs a full rebuild, and no
+name read from it can reach outside the output folder. Workers are processes that keep
+WeasyPrint's fonts and parsed resources warm between articles.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import shutil
+import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 from . import __version__
 from .build import Options, build_article, find_articles, write_atomically
 from .errors import RenderError
+from .outdir import (name_problem, remove_article, remove_files, reserved_name_error,
+                     safe_relative)
+from .reader import find_source, read_article
 
 MANIFEST = "manifest.json"
 PACKAGE_ROOT = Path(__file__).resolve().parent
+_FACTS = ("title", "language", "published", "publisher", "identifier", "rights")
 
 
 @dataclass
@@ -35,6 +44,7 @@ class Summary:
     pages: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C: what finished is built and recorded, the rest is not
 
     def line(self) -> str:
         return (f"{len(self.built)} built, {len(self.unchanged)} unchanged, "
@@ -42,11 +52,33 @@ class Summary:
                 f"{self.pages} PDF pages, {self.bytes / 1e6:.1f} MB written, {self.seconds:.1f} s")
 
 
-def fingerprint(article: Path, options: Options, shared: str | None = None) -> str:
-    """A hash of every input of one article's outputs: its folder, and `shared_inputs`."""
+def fingerprint(article: Path, options: Options, shared: str | None = None,
+                known: dict | None = None) -> tuple[str, dict]:
+    """A hash of every input of one article's outputs, and what to remember for the next run.
+
+    Only the files the article uses count: its Markdown and each figure's image, read in
+    chunks and never through a symbolic link out of the folder, so a stray 3 GB file costs
+    nothing. `known` (the manifest's memory of the same Markdown) saves parsing it again. An
+    article that cannot be read gets a fingerprint that never matches: its build reports why."""
     digest = hashlib.sha256((shared or shared_inputs(options)).encode())
-    _hash_tree(digest, article)
-    return digest.hexdigest()
+    try:
+        source = find_source(article)
+        folder = source.parent
+        markdown = _file_sha256(source, folder)
+        known = known if isinstance(known, dict) else {}
+        images = known.get("images")
+        if not (known.get("markdown") == markdown and isinstance(images, list)
+                and all(isinstance(i, str) for i in images)):
+            images = sorted({figure.src for figure in read_article(source).figures})
+        files = [(source.name, markdown)] + [(src, _file_sha256(folder / src, folder))
+                                             for src in images]
+    except Exception:  # noqa: BLE001 - any failure here is the build's to report
+        return _never_matches(), {}
+    if any(sha is None for _, sha in files):
+        return _never_matches(), {}
+    for name, sha in files:
+        digest.update(name.encode() + b"\0" + sha.encode())
+    return digest.hexdigest(), {"markdown": markdown, "images": images}
 
 
 def shared_inputs(options: Options) -> str:
@@ -60,9 +92,25 @@ def shared_inputs(options: Options) -> str:
 
 
 def _hash_tree(digest, root: Path):
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and _counts(p)):
-        digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    """Every file under `root`; a symbolic link that leaves `root` is not followed."""
+    for path in sorted(p for p in root.rglob("*") if _counts(p)):
+        sha = _file_sha256(path, root)
+        if sha is not None:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + sha.encode())
+
+
+def _file_sha256(path: Path, root: Path) -> str | None:
+    """The sha256 of a regular file inside `root` (symlinks resolved), read in chunks; None for
+    anything else."""
+    real = Path(path).resolve()
+    if not real.is_relative_to(Path(root).resolve()) or not real.is_file():
+        return None
+    with open(real, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _never_matches() -> str:
+    return "unread-" + os.urandom(16).hex()
 
 
 def _counts(path: Path) -> bool:
@@ -71,61 +119,154 @@ def _counts(path: Path) -> bool:
 
 def build_collection(content: Path, out: Path, options: Options, jobs: int | None = None,
                      force: bool = False, progress: bool = True) -> Summary:
-    """Build what changed under `content` into `out`; return what happened."""
+    """Build what changed under `content` into `out`; return what happened.
+
+    Ctrl-C stops the run: pending articles are cancelled, those being rendered finish, and the
+    manifest records what was built (`Summary.interrupted`)."""
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = load_manifest(out)
-    articles = find_articles([content])
     summary = Summary()
-    current = {a.name for a in articles}
-    for slug in sorted(set(manifest) - current):  # articles deleted from the collection
-        shutil.rmtree(out / slug, ignore_errors=True)
-        del manifest[slug]
-        summary.removed.append(slug)
-    todo = []
-    shared = shared_inputs(options)
-    for article in articles:
-        key = fingerprint(article, options, shared)
-        entry = manifest.get(article.name)
-        if not force and entry and entry.get("fingerprint") == key and all(
-                (out / article.name / name).is_file() for name in entry.get("outputs", {})):
-            summary.unchanged.append(article.name)
-        else:
-            todo.append((article, key))
-    if todo:
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-        bar = _progress(len(todo), progress)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker) as pool:
-            futures = {pool.submit(_build_one, article, out, options): (article, key)
-                       for article, key in todo}
-            for future in as_completed(futures):
-                article, key = futures[future]
-                outcome = future.result()
-                if "error" in outcome:
-                    summary.failures.append(outcome["error"])
-                    manifest.pop(article.name, None)
-                else:
-                    manifest[article.name] = dict(outcome["entry"], fingerprint=key)
-                    summary.built.append(article.name)
-                    summary.warnings += outcome["warnings"]
-                    summary.pages += outcome["entry"]["pages"]
-                    summary.bytes += sum(outcome["entry"]["outputs"].values())
-                bar.update(1)
-        bar.close()
+    manifest, problem = read_manifest(out)
+    if problem:
+        summary.warnings.append(problem)
+    try:
+        articles = []
+        for article in find_articles([content]):
+            refused = reserved_name_error(article)  # e.g. a folder named `bag` or `index.html`
+            if refused:
+                summary.failures.append(str(refused))
+            else:
+                articles.append(article)
+        current = {a.name for a in articles}
+        for slug in sorted(set(manifest) - current):  # articles deleted from the collection
+            remove_article(out, slug, manifest[slug].get("outputs", {}))
+            del manifest[slug]
+            summary.removed.append(slug)
+        todo = []
+        shared = shared_inputs(options)
+        for article in articles:
+            entry = manifest.get(article.name) or {}
+            key, memory = fingerprint(article, options, shared, entry.get("inputs"))
+            if not force and entry.get("fingerprint") == key and all(
+                    (out / article.name / name).is_file() for name in entry.get("outputs", {})):
+                summary.unchanged.append(article.name)
+            else:
+                todo.append((article, key, memory))
+        if todo:
+            _render_all(todo, out, options, jobs, manifest, summary, progress)
+    except KeyboardInterrupt:
+        summary.interrupted = True
     save_manifest(out, manifest)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
+def _render_all(todo, out: Path, options: Options, jobs, manifest: dict, summary: Summary,
+                progress: bool):
+    """Render `todo` in worker processes; on Ctrl-C cancel what has not started and record
+    what finishes."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    bar = _progress(len(todo), progress)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
+    futures, recorded = {}, set()
+    try:
+        with _sigint_blocked():  # the workers start here and inherit the blocked signal
+            for article, key, memory in todo:
+                futures[pool.submit(_build_one, article, out, options)] = (article, key, memory)
+        for future in as_completed(futures):
+            _record(manifest, summary, out, *futures[future], future.result())
+            recorded.add(future)
+            bar.update(1)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        pool.shutdown(wait=False, cancel_futures=True)
+        for future, job in futures.items():
+            if future not in recorded and not future.cancelled():
+                _record(manifest, summary, out, *job, future.result())
+    finally:
+        pool.shutdown(wait=True)
+        bar.close()
+
+
+def _record(manifest: dict, summary: Summary, out: Path, article: Path, key: str, memory: dict,
+            outcome: dict):
+    """Put one article's outcome in the manifest. A failed article keeps its previous outputs
+    (still on disk, still recorded), so they are removed if the article is deleted later."""
+    previous = manifest.get(article.name) or {}
+    if "error" in outcome:
+        summary.failures.append(outcome["error"])
+        kept = {k: v for k, v in previous.items() if k not in ("fingerprint", "inputs")}
+        manifest[article.name] = dict(kept, outputs=kept.get("outputs", {}), failed=True)
+        return
+    entry = dict(outcome["entry"], fingerprint=key, inputs=memory)
+    remove_files(out / article.name, set(previous.get("outputs", {})) - set(entry["outputs"]))
+    manifest[article.name] = entry
+    summary.built.append(article.name)
+    summary.warnings += outcome["warnings"]
+    summary.pages += entry["pages"]
+    summary.bytes += sum(entry["outputs"].values())
+
+
+@contextmanager
+def _sigint_blocked():
+    """Hold SIGINT back while worker processes are forked: a Ctrl-C in the terminal then
+    reaches only this process, which stops the run in order (workers ignore it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def load_manifest(out: Path) -> dict:
+    """The manifest's articles; empty if there is none or it is damaged."""
+    return read_manifest(out)[0]
+
+
+def read_manifest(out: Path) -> tuple[dict, str | None]:
+    """The manifest's articles, checked as untrusted input, and a warning if it is damaged."""
     path = Path(out) / MANIFEST
     if not path.is_file():
-        return {}
+        return {}, None
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("articles", {})
-    except (ValueError, AttributeError):
-        return {}  # a damaged manifest only costs a full rebuild
+        articles = json.loads(path.read_text(encoding="utf-8")).get("articles")
+        problem = _manifest_problem(articles)
+    except (ValueError, AttributeError, OSError) as error:
+        problem = f"not a build manifest ({type(error).__name__})"
+    if problem:
+        return {}, (f"{path}: warning: damaged build manifest ({problem}); ignoring it and "
+                    "rebuilding every article")
+    return articles, None
+
+
+def _manifest_problem(articles) -> str | None:
+    """What makes `articles` unsafe or unusable, or None."""
+    if not isinstance(articles, dict):
+        return "'articles' is not a mapping"
+    for slug, entry in articles.items():
+        if name_problem(slug):
+            return f"article name {slug!r} {name_problem(slug)}"
+        if not isinstance(entry, dict):
+            return f"the entry of {slug!r} is not a mapping"
+        outputs = entry.get("outputs", {})
+        if not isinstance(outputs, dict) or not all(
+                safe_relative(n) and type(s) is int for n, s in outputs.items()):
+            return f"the outputs of {slug!r} are not file names inside its folder with sizes"
+        if outputs and not all(isinstance(entry.get(k), str) for k in _FACTS):
+            return f"the entry of {slug!r} lacks its title, language, date or publisher"
+        if outputs:
+            try:
+                date.fromisoformat(entry["published"])
+            except ValueError:
+                return f"the date of {slug!r} is not YYYY-MM-DD"
+            if not isinstance(entry.get("description"), (str, type(None))) \
+                    or type(entry.get("pages", 0)) is not int:
+                return f"the entry of {slug!r} has a description or page count of the wrong type"
+    return None
 
 
 def save_manifest(out: Path, articles: dict):
@@ -139,6 +280,8 @@ _WARM: dict = {}
 
 def _start_worker():
     """Import WeasyPrint and load fonts once per worker, not once per article."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 

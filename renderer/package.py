@@ -2,22 +2,27 @@
 
 The catalog (`index.html`) and the feed (`opds.xml`) are written from the build manifest, so
 they describe exactly what is in `dist/`. The bag (`dist/bag/`, made with the Library of
-Congress `bagit` package, sha256 manifests) holds a copy of the whole package, ready to copy to
-a stick or a share and to verify on arrival.
+Congress `bagit` package, sha256 manifests) holds a copy of the package — the catalog, the feed
+and the files the manifest records, nothing else in the folder — ready to copy to a stick or a
+share and to verify on arrival.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import uuid
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 import langcodes
 
 from . import NAME, __version__
 from .build import write_atomically
-from .collection import MANIFEST, load_manifest
+from .collection import load_manifest
+from .errors import RenderError
+from .outdir import safe_relative
 from .html import render_template
 
 MEDIA = {".html": ("text/html", "Web page", "alternate"),
@@ -27,20 +32,33 @@ BAG = "bag"
 
 
 def catalog_entries(out: Path) -> list[dict]:
-    """The articles of the manifest, newest first, with their files and sizes."""
-    entries = []
-    for slug, entry in load_manifest(out).items():
+    """The articles of the manifest, newest first, with their files and sizes. Hrefs are
+    URL-escaped (a folder may be named `100% #1?`); `anchor` is a valid, unique element id."""
+    entries, anchors = [], {"main"}
+    for slug, entry in sorted(load_manifest(out).items()):
         files = []
         for suffix in (".html", ".pdf", ".epub"):
             name = f"{slug}{suffix}"
             if name in entry["outputs"]:
                 media_type, label, rel = MEDIA[suffix]
                 size = entry["outputs"][name]
-                files.append(dict(href=f"{slug}/{name}", media_type=media_type, label=label,
-                                  rel=rel, bytes=size, size=_human(size)))
-        entries.append(dict(entry, slug=slug, files=files,
-                            language_name=_language_name(entry["language"])))
+                files.append(dict(href=f"{quote(slug)}/{quote(name)}", media_type=media_type,
+                                  label=label, rel=rel, bytes=size, size=_human(size)))
+        if files:  # an article that never built has nothing to list
+            entries.append(dict(entry, slug=slug, files=files, anchor=_anchor(slug, anchors),
+                                language_name=_language_name(entry["language"])))
     return sorted(entries, key=lambda e: (e["published"], e["slug"]), reverse=True)
+
+
+def _anchor(slug: str, used: set) -> str:
+    """An id without spaces, unique on the page (`main` is the page's own)."""
+    base = "article-" + (re.sub(r"[^\w-]+", "-", slug).strip("-").lower() or "untitled")
+    anchor, n = base, 1
+    while anchor in used:
+        n += 1
+        anchor = f"{base}-{n}"
+    used.add(anchor)
+    return anchor
 
 
 def write_catalog(out: Path, title: str, css: str, updated: datetime) -> list[Path]:
@@ -59,16 +77,21 @@ def write_bag(out: Path, organisation: str, updated: datetime) -> Path:
     import bagit
 
     out = Path(out)
-    payload = [p for p in out.iterdir() if p.name not in (BAG, ".cache", MANIFEST)
-               and not p.name.startswith(".")]
+    payload = [Path(n) for n in ("index.html", "opds.xml")]
+    for slug, entry in sorted(load_manifest(out).items()):
+        payload += [Path(slug, *PurePosixPath(name).parts) for name in sorted(entry["outputs"])
+                    if safe_relative(name)]
     with tempfile.TemporaryDirectory(dir=out, prefix=".bag-") as staging:
         bag_dir = Path(staging) / BAG
         bag_dir.mkdir()
-        for path in sorted(payload):
-            if path.is_dir():
-                shutil.copytree(path, bag_dir / path.name)
-            else:
-                shutil.copy2(path, bag_dir / path.name)
+        for name in payload:  # only what the manifest lists: no stray folder enters the bag
+            source = out / name
+            if source.is_symlink() or not source.is_file() \
+                    or not source.resolve().is_relative_to(out.resolve()):
+                raise RenderError(source, None, "listed in the build manifest but missing (or "
+                                  "not a plain file); run `renderer build` again")
+            (bag_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, bag_dir / name)
         bagit.make_bag(str(bag_dir), {
             "Source-Organization": organisation,
             "Bagging-Date": updated.strftime("%Y-%m-%d"),
@@ -78,6 +101,7 @@ def write_bag(out: Path, organisation: str, updated: datetime) -> Path:
         }, checksums=["sha256"])
         final = out / BAG
         old = out / f".{BAG}-old"
+        shutil.rmtree(old, ignore_errors=True)  # left by a killed run
         if final.exists():
             final.rename(old)
         bag_dir.rename(final)
