@@ -60,14 +60,18 @@ def fingerprint(article: Path, options: Options, shared: str | None = None,
     chunks and never through a symbolic link out of the folder, so a stray 3 GB file costs
     nothing. `known` (the manifest's memory of the same Markdown) saves parsing it again. An
     article that cannot be read gets a fingerprint that never matches: its build reports why."""
-    digest = hashlib.sha256((shared or shared_inputs(options)).encode())
+    shared = shared or shared_inputs(options)
+    digest = hashlib.sha256(shared.encode())
     try:
         source = find_source(article)
         folder = source.parent
         markdown = _file_sha256(source, folder)
+        if markdown is None:  # a link out of the folder: not read here
+            return _never_matches(), {}
         known = known if isinstance(known, dict) else {}
         images = known.get("images")
-        if not (known.get("markdown") == markdown and isinstance(images, list)
+        if not (known.get("markdown") == markdown and known.get("shared") == shared
+                and isinstance(images, list)
                 and all(isinstance(i, str) for i in images)):
             images = sorted({figure.src for figure in read_article(source).figures})
         files = [(source.name, markdown)] + [(src, _file_sha256(folder / src, folder))
@@ -78,7 +82,7 @@ def fingerprint(article: Path, options: Options, shared: str | None = None,
         return _never_matches(), {}
     for name, sha in files:
         digest.update(name.encode() + b"\0" + sha.encode())
-    return digest.hexdigest(), {"markdown": markdown, "images": images}
+    return digest.hexdigest(), {"markdown": markdown, "shared": shared, "images": images}
 
 
 def shared_inputs(options: Options) -> str:

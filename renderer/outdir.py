@@ -55,15 +55,20 @@ def safe_relative(name) -> bool:
 @contextmanager
 def claim(out: Path, create: bool = True):
     """Hold an exclusive lock on OUT/.lock for a whole run, after checking OUT is a writable
-    folder: two runs sweeping each other's temporary files would lose outputs."""
+    folder: two runs sweeping each other's temporary files would lose outputs.
+
+    A run that wrote nothing (every article refused) leaves nothing behind: the lock file it
+    created, and the folder if it created that too, are removed while still locked."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise RenderError(out, None, "the output folder is a file, not a folder; give --out "
                           "the path of a folder (it is created if missing)")
     if not create and not out.is_dir():
         raise RenderError(out, None, "no such folder; run `renderer build` into it first")
+    made_folder = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
+        made_lock = not (out / LOCK).exists()
         handle = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as error:
         raise RenderError(out, None, f"cannot write the output folder ({error.strerror}); make "
@@ -75,13 +80,25 @@ def claim(out: Path, create: bool = True):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            made_lock = made_folder = False  # the other run's, not ours to tidy
             raise RenderError(out, None, f"another renderer build is writing here (lock "
                               f"{out / LOCK}); wait for it or use another --out") from None
         except OSError:
             pass  # a file system without locks (some network shares): go on unlocked
         yield out
     finally:
+        if made_lock and _holds_only_lock(out):
+            (out / LOCK).unlink(missing_ok=True)
+            if made_folder:
+                _rmdir(out)
         os.close(handle)  # releases the lock
+
+
+def _holds_only_lock(out: Path) -> bool:
+    try:
+        return os.listdir(out) == [LOCK]
+    except OSError:
+        return False
 
 
 def remove_article(out: Path, slug: str, names) -> None:
