@@ -174,7 +174,7 @@ def _build(args) -> int:
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
     for failure in summary.failures:
-        print(failure, file=sys.stderr)
+        print(one_line(failure), file=sys.stderr)
     print(summary.line())
     return EXIT_BAD_INPUT if summary.failures else 0
 
