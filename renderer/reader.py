@@ -701,6 +701,8 @@ def _date(value, error) -> date:
 def _describe(char: str) -> str:
     if "\ud800" <= char <= "\udfff":
         return f"a lone surrogate (U+{ord(char):04X}), half of a character"
+    if char in "\ufffe\uffff":
+        return f"the noncharacter U+{ord(char):04X}"
     return f"the control character U+{ord(char):04X}"
 
 
