@@ -13,11 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import NAME, __version__
-from .errors import RenderError
+from .errors import RenderError, one_line
 from .images import DEFAULT_MAX_EDGE, DEFAULT_QUALITY
 from .outdir import claim
 
 EXIT_BAD_INPUT = 2
+LATEST_EPOCH = 4354819199  # 2107-12-31T23:59:59Z: zip file times (EPUB) end in 2107
 
 
 def main(argv=None) -> int:
@@ -38,8 +39,8 @@ def main(argv=None) -> int:
     except Exception as error:  # an internal fault: say so in one line, keep going quietly
         if args.debug:
             raise
-        print(f"{NAME}: internal error: {type(error).__name__}: {error}; rerun with --debug "
-              "and report it", file=sys.stderr)
+        print(one_line(f"{NAME}: internal error: {type(error).__name__}: {error}; rerun with "
+                       "--debug and report it"), file=sys.stderr)
         return 1
 
 
@@ -194,7 +195,7 @@ def _build(args) -> int:
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
     for failure in summary.failures:
-        print(failure, file=sys.stderr)
+        print(one_line(failure), file=sys.stderr)
     if summary.interrupted:
         print(f"{args.out}: interrupted; the {len(summary.built)} article(s) built before the "
               "stop are recorded in manifest.json; run the same build again for the rest",
@@ -255,10 +256,15 @@ def _source_date_epoch() -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(int(value), timezone.utc)
+        seconds = int(value)
     except ValueError:
-        raise RenderError("SOURCE_DATE_EPOCH", None, f"'{value}' is not a number of seconds; "
+        raise RenderError("SOURCE_DATE_EPOCH", None, f"{value!r} is not a number of seconds; "
                           "unset it or give a Unix time") from None
+    if not 0 <= seconds <= LATEST_EPOCH:
+        raise RenderError("SOURCE_DATE_EPOCH", None, f"{value!r} is outside 0..{LATEST_EPOCH} "
+                          "(1970-01-01 to 2107-12-31, the last date an EPUB's zip can record); "
+                          "give a Unix time in that range")
+    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@ import difflib
 import hashlib
 import re
 import uuid
-from datetime import date, datetime
+from contextlib import contextmanager
+from dataclasses import fields as dataclass_fields, is_dataclass, replace
+from datetime import date
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 import langcodes
 import yaml
@@ -30,6 +33,26 @@ OPTIONAL_META = ("description", "author", "source", "notice", "identifier")
 FIGURE_KEYS = ("src", "alt", "title", "caption", "credit", "credit_label", "identifier",
                "identifier_label", "description", "decorative", "id")
 RTL_SCRIPTS = {"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg", "Samr", "Mand"}
+
+# Documented limits (README, "Bad input"): deeper input is refused, never half-rendered.
+MAX_YAML_DEPTH = 20      # front matter and figure YAML: values are text, so 2 levels suffice
+MAX_NESTING = 8          # quotes, lists and notices inside each other
+MAX_INLINE_NESTING = 20  # emphasis, links and spans inside each other
+# Dates every output can write: zip (EPUB) file times end in 2107 (before 1980 they are
+# clamped to 1980), and years before 1000 lose their four digits in strftime.
+EARLIEST_DATE, LATEST_DATE = date(1000, 1, 1), date(2107, 12, 31)
+
+LINK_SCHEMES = ("http", "https", "mailto")  # the only schemes a written link may have
+SOURCE_SCHEMES = ("http", "https")
+HEADING_ID_PREFIX = "sec-"  # heading ids live apart from the renderer's own and figure ids
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
+# The renderer's own ids (templates, page markers, notices, long descriptions, headings).
+_RESERVED_ID = re.compile(r"(main|about-this-copy|page-\d+|notice-\d+|figure-\d+|"
+                          + re.escape(HEADING_ID_PREFIX) + r".*|.*-description)\Z")
+# Characters XML cannot hold (C0 controls but tab, LF, CR; surrogates; U+FFFE/U+FFFF), and
+# C1 controls and DEL, which HTML calls parse errors and terminals act on.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def find_source(folder: Path) -> Path:
@@ -63,8 +86,13 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
     if not text.strip():
         raise RenderError(source, 1, "the file is empty; start it with YAML front matter "
                           "between two '---' lines, then the article text")
-    parser = _Parser(Path(source))
-    tokens = _markdown().parse(text)
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        raise RenderError(source, text.count("\n", 0, bad.start()) + 1,
+                          f"this line holds {_describe(bad.group(0))}, which HTML, EPUB and PDF "
+                          "cannot carry; delete it (tabs and line breaks are fine)")
+    parser = _Parser(Path(source), text)
+    tokens = parser.parse(text, 0)
     if not tokens or tokens[0].type != "front_matter":
         if text.startswith("---"):
             raise RenderError(source, 1, "front matter is not closed; add a '---' line after "
@@ -78,9 +106,12 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
         blocks = (m.Notice("Archival notice", (m.Paragraph((m.Text(metadata.notice),)),),
                            "" if english else "en"),) + blocks
     blocks = _fix_outline(blocks, parser)
-    _check_unique_ids(blocks, source)
-    return m.Document(metadata=metadata, blocks=blocks, source_path=str(source),
-                      source_sha256=sha256, findings=tuple(parser.findings))
+    if parser.fragment_links and parser.heading_ids:
+        blocks = _map_links(blocks, parser.heading_link)
+    doc = m.Document(metadata=metadata, blocks=blocks, source_path=str(source),
+                     source_sha256=sha256, findings=tuple(parser.findings))
+    _check_unique_ids(doc.figures, source)
+    return doc
 
 
 def _markdown() -> MarkdownIt:
@@ -89,19 +120,185 @@ def _markdown() -> MarkdownIt:
     md.use(front_matter_plugin)
     md.use(attrs_plugin, spans=True, allowed=("lang", "dir", "class"))
     md.use(attrs_block_plugin, allowed=("lang", "dir", "class"))
+    # Every link reaches the reader, which refuses a bad scheme with a message; markdown-it's
+    # own filter would silently show some (javascript:) as text and let others (data:image,
+    # ftp:, tel:) through.
+    md.validateLink = lambda url: True
+    md.block.tokenize = _refuse_dropped_blocks(md.block.tokenize)
     return md
+
+
+class _TooDeep(Exception):
+    """markdown-it was about to drop blocks nested past its limit (`line` is 0-based)."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _refuse_dropped_blocks(tokenize):
+    """markdown-it skips, silently, the text of blocks nested past its `maxNesting`: refuse
+    instead (the reader's own, lower limit usually speaks first)."""
+    def guarded(state, start, end, *args):
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(start)
+            if line < end and state.sCount[line] >= state.blkIndent:
+                raise _TooDeep(line)
+        return tokenize(state, start, end, *args)
+    return guarded
+
+
+class _YAMLRefusal(yaml.YAMLError):
+    """A YAML document that parses but is refused; `line` (0-based) is where."""
+
+    def __init__(self, line: int, what: str, first: int | None = None):
+        super().__init__(what)
+        self.line, self.what, self.first = line, what, first
+
+
+class _TextLoader(yaml.SafeLoader):
+    """Safe YAML where every plain value is text: no dates, numbers or yes/no guessed from
+    the spelling (`identifier: 0012` stays "0012", `language: no` stays "no", a caption of
+    `2020-13-45` stays that text). Duplicate keys, tags that are not text (`!!binary`,
+    `!!timestamp`, `!!set` …) and deep nesting are refused."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise _YAMLRefusal(self.peek_event().start_mark.line,
+                                   f"is nested more than {MAX_YAML_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    raise _YAMLRefusal(key_node.start_mark.line,
+                                       f"has {key_node.value!r} twice", seen[key_node.value])
+                seen[key_node.value] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
+def _refuse_tag(loader, node):
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise _YAMLRefusal(node.start_mark.line, f"uses the YAML tag {tag}, which is not text")
+
+
+for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
+    _TextLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+_TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"),
+                                  ["~", "n", "N", ""])
 
 
 class _Parser:
     """Turns markdown-it's syntax tree into model blocks, remembering the file for messages."""
 
-    def __init__(self, source: Path):
+    def __init__(self, source: Path, text: str = ""):
         self.source = source
+        self.lines = text.split("\n")
         self.findings: list[Finding] = []
         self.figure_count = 0
+        self.offset = 0          # lines before the text being parsed (a notice's body)
+        self.depth = 0           # quotes, lists and notices we are inside
+        self.span = (0, 0)       # first and last line of the block whose inlines we read
+        self.fragment_links = False
+        self.heading_ids: dict[str, str] = {}  # the id a heading had before `sec-`, → its id
+        self.figure_ids: set[str] = set()
 
     def error(self, line, message):
         return RenderError(self.source, line, message)
+
+    def parse(self, text: str, offset: int):
+        """markdown-it tokens of `text` (whose first line is line `offset + 1` of the file);
+        refuse nesting deeper than the limits before a recursive walk could fail."""
+        try:
+            tokens = _markdown().parse(text)
+        except _TooDeep as exc:
+            raise self._too_deep(exc.line + 1 + offset) from None
+        for token in tokens:
+            if token.type == "inline" and token.children:
+                deepest = max(child.level for child in token.children)
+                if deepest > MAX_INLINE_NESTING:
+                    raise self.error(token.map[0] + 1 + offset if token.map else offset + 1,
+                                     f"emphasis, links and spans are nested {deepest} deep here "
+                                     f"(the limit is {MAX_INLINE_NESTING}); flatten them")
+        return tokens
+
+    def _too_deep(self, line):
+        return self.error(line, f"quotes, lists and notices are nested too deeply here (the "
+                          f"limit is {MAX_NESTING} inside each other); flatten them")
+
+    @contextmanager
+    def deeper(self, line):
+        """One level further into quotes, lists and notices (refused past MAX_NESTING)."""
+        if self.depth >= MAX_NESTING:
+            raise self._too_deep(line)
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def check_text(self, value, line, what):
+        """Refuse characters no output can hold in a value taken from the source."""
+        if isinstance(value, str):
+            bad = _FORBIDDEN.search(value)
+            if bad:
+                raise self.error(line, f"{what} holds {_describe(bad.group(0))}, which HTML, "
+                                 "EPUB and PDF cannot carry; delete it (or the escape or "
+                                 "character reference that makes it)")
+
+    def locate(self, pattern, before: int = 0) -> int:
+        """The line of the current block (or `before` lines above it) where `pattern` first
+        occurs, else the block's first line."""
+        first, last = self.span
+        for number in range(max(first - before, 1), min(last, len(self.lines)) + 1):
+            if re.search(pattern, self.lines[number - 1], re.I):
+                return number
+        return first
+
+    def check_attrs(self, attrs, line):
+        """`{lang=…}` must be a BCP 47 tag and `{dir=…}` rtl or ltr, as in the front matter."""
+        lang, direction = attrs.get("lang"), attrs.get("dir")
+        if lang and not langcodes.tag_is_valid(str(lang)):
+            raise self.error(self.locate(r"lang\s*=", 1), f"{{lang={str(lang)!r}}} is not a BCP 47 "
+                             "language tag; use one such as 'fr', 'ar' or 'pt-BR'")
+        if direction is not None and direction not in ("rtl", "ltr"):
+            raise self.error(self.locate(r"dir\s*=", 1), f"{{dir={str(direction)!r}}} is not a "
+                             "direction; use {dir=rtl} or {dir=ltr}, or leave it out")
+
+    def check_href(self, href: str, line):
+        """Only http, https and mailto links, and links inside the article, are written."""
+        # As a browser reads it: escapes decoded, tabs and line breaks dropped, leading
+        # controls and spaces stripped.
+        probe = re.sub(r"^[\x00-\x20]+", "", re.sub(r"[\t\n\r]", "", unquote(href)))
+        scheme = _SCHEME.match(probe)
+        if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+            name = scheme.group(1).lower()
+            raise self.error(self.locate(re.escape(name)),
+                             f"a link to {_short(href)} uses the '{name}:' scheme; only http, "
+                             "https and mailto links (and links inside the article, such as "
+                             "'#section') are written: remove the link or point it at a web page")
+        if href.startswith("#"):
+            self.fragment_links = True
+
+    def heading_link(self, link: m.Link) -> m.Link:
+        """A link to `#background` still reaches the heading now called `sec-background`."""
+        name = link.href[1:] if link.href.startswith("#") else ""
+        target = self.heading_ids.get(name)
+        if not target or name in self.figure_ids or _RESERVED_ID.match(name):
+            return link
+        return replace(link, href="#" + target)
 
     def warn(self, code, line, message):
         self.findings.append(Finding(code, "warning", str(self.source), line, message))
@@ -110,7 +307,9 @@ class _Parser:
     def metadata(self, token, sha256: str) -> m.Metadata:
         first_line = 2  # the YAML starts on the line after '---'
         try:
-            data = yaml.safe_load(token.content)
+            data = yaml.load(token.content, Loader=_TextLoader)
+        except _YAMLRefusal as exc:
+            raise self.error(first_line + exc.line, _yaml_refusal("front matter", exc, first_line)) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = first_line + mark.line if mark else 1
@@ -121,12 +320,15 @@ class _Parser:
             raise self.error(1, "front matter must be 'key: value' lines; "
                              "see README.md for the fields")
         lines = _key_lines(token.content, first_line)
+        for key, value in data.items():
+            self.check_text(value, lines.get(key, 1), f"{str(key)!r}")
         for key in data:
             if key not in REQUIRED_META + OPTIONAL_META:
                 raise self.error(lines.get(key, 1), _unknown_key("front-matter field", key,
                                                                    REQUIRED_META + OPTIONAL_META))
         for key in REQUIRED_META:
-            if data.get(key) in (None, ""):
+            value = data.get(key)
+            if value is None or (not isinstance(value, (dict, list)) and not str(value).strip()):
                 raise self.error(lines.get(key, 1), f"front matter has no '{key}'; "
                                  f"add a '{key}:' line ({_META_HINTS[key]})")
         values = {}
@@ -142,8 +344,12 @@ class _Parser:
             else:
                 values[key] = str(value).strip()
         if not langcodes.tag_is_valid(values["language"]):
-            raise self.error(lines.get("language", 1), f"'{values['language']}' is not a BCP 47 "
+            raise self.error(lines.get("language", 1), f"{values['language']!r} is not a BCP 47 "
                              "language tag; use one such as 'en', 'en-US' or 'ar'")
+        if values["source"] and not _is_web_url(values["source"]):
+            raise self.error(lines.get("source", 1), f"'source' is {_short(values['source'])}, "
+                             "not an http or https address; give the web address of the original "
+                             "(https://…) or remove the line")
         if not values["identifier"]:
             key = values["source"] or sha256
             values["identifier"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
@@ -165,8 +371,10 @@ class _Parser:
         return tuple(out)
 
     def block(self, node):
-        line = node.map[0] + 1 if node.map else 0
+        line = node.map[0] + 1 + self.offset if node.map else 0
+        self.span = (line, node.map[1] + self.offset if node.map else line)
         attrs = node.attrs
+        self.check_attrs(attrs, line)
         if node.type == "paragraph":
             inlines = self.inlines(node.children[0].children if node.children else [], line)
             return m.Paragraph(inlines, str(attrs.get("lang", "")), self._dir(attrs))
@@ -174,10 +382,12 @@ class _Parser:
             inlines = self.inlines(node.children[0].children, line)
             return m.Heading(int(node.tag[1]), inlines, line=line)
         if node.type == "blockquote":
-            return m.BlockQuote(self.blocks(node.children), str(attrs.get("lang", "")),
-                                self._dir(attrs))
+            with self.deeper(line):
+                return m.BlockQuote(self.blocks(node.children), str(attrs.get("lang", "")),
+                                    self._dir(attrs))
         if node.type in ("bullet_list", "ordered_list"):
-            items = tuple(m.ListItem(self.blocks(item.children)) for item in node.children)
+            with self.deeper(line):
+                items = tuple(m.ListItem(self.blocks(item.children)) for item in node.children)
             start = int(attrs.get("start", 1)) if node.type == "ordered_list" else 1
             return m.List(node.type == "ordered_list", items, start)
         if node.type == "hr":
@@ -191,8 +401,14 @@ class _Parser:
                 return self.figure(node.content, line)
             if kind == "notice":
                 label = info[1].strip() if len(info) > 1 else "Note"
-                inner = _markdown().parse(node.content)
-                return m.Notice(label, self.blocks(SyntaxTreeNode(inner).children))
+                self.check_text(label, line, "the notice label")
+                with self.deeper(line):
+                    outer, self.offset = self.offset, line
+                    try:
+                        inner = self.parse(node.content, line)
+                        return m.Notice(label, self.blocks(SyntaxTreeNode(inner).children))
+                    finally:
+                        self.offset = outer
             # Code blocks are kept as a preformatted-looking paragraph of code.
             return m.Paragraph((m.Code(node.content.rstrip("\n")),))
         if node.type == "html_block":  # unreachable with html off; kept as visible text
@@ -226,7 +442,9 @@ class _Parser:
         name = f"figure {self.figure_count}"
         first = fence_line + 1
         try:
-            data = yaml.safe_load(content)
+            data = yaml.load(content, Loader=_TextLoader)
+        except _YAMLRefusal as exc:
+            raise self.error(first + exc.line, _yaml_refusal(name, exc, first)) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = first + mark.line if mark else fence_line
@@ -236,6 +454,8 @@ class _Parser:
             raise self.error(fence_line, f"{name} must be 'key: value' lines (src, alt, title, "
                              "caption, credit, identifier)")
         lines = _key_lines(content, first)
+        for key, value in data.items():
+            self.check_text(value, lines.get(key, fence_line), f"{name}: {str(key)!r}")
         for key in data:
             if key not in FIGURE_KEYS:
                 raise self.error(lines.get(key, fence_line), f"{name}: " +
@@ -248,6 +468,8 @@ class _Parser:
             if key != "decorative":
                 fields[key] = str(value).strip()
         decorative = fields.get("decorative", False)
+        if isinstance(decorative, str):
+            decorative = _BOOLEANS.get(decorative.strip().lower(), decorative)
         if not isinstance(decorative, bool):
             raise self.error(lines.get("decorative", fence_line),
                              f"{name}: 'decorative' must be true or false; write "
@@ -263,10 +485,26 @@ class _Parser:
             raise self.error(lines.get("alt", fence_line), f"{label} is decorative but has alt "
                              "text; remove 'decorative: true' or the alt")
         fields["src"] = self.image_path(fields["src"], lines.get("src", fence_line), label)
-        fields.setdefault("id", f"figure-{self.figure_count}")
+        fields["id"] = self.figure_id(fields.get("id", ""), lines.get("id", fence_line), label)
+        self.figure_ids.add(fields["id"])
         fields.setdefault("alt", "")
         fields["decorative"] = decorative
         return m.Figure(line=fence_line, **fields)
+
+    def figure_id(self, given: str, line: int, label: str) -> str:
+        """A figure's own id (an anchor for links), else `figure-N`; never one the renderer
+        uses for something else, and always a valid XML id."""
+        own = f"figure-{self.figure_count}"
+        if not given:
+            return own
+        if not _ID.match(given):
+            raise self.error(line, f"{label}: id {given!r} is not a valid identifier; use a "
+                             "letter, then letters, digits, '-', '_' or '.' (no spaces)")
+        if given != own and _RESERVED_ID.match(given):
+            raise self.error(line, f"{label}: id {given!r} is one the renderer gives to something "
+                             "else (main, about-this-copy, page-N, notice-N, figure-N, sec-…, "
+                             "…-description); choose another")
+        return given
 
     def image_path(self, src: str, line: int, label: str) -> str:
         """Image paths stay inside the article folder: no URLs, no absolute paths, no '..'."""
@@ -292,7 +530,12 @@ class _Parser:
         out: list[m.Inline] = []
         for node in nodes:
             t = node.type
+            if node.attrs:
+                self.check_attrs(node.attrs, line)
             if t == "text":
+                bad = _FORBIDDEN.search(node.content)  # only a character reference makes one
+                if bad:
+                    self.check_text(node.content, self.locate(_reference_to(bad.group(0))), "this text")
                 out.append(m.Text(node.content))
             elif t == "softbreak":
                 out.append(m.Text("\n"))
@@ -305,9 +548,13 @@ class _Parser:
             elif t == "code_inline":
                 out.append(m.Code(node.content))
             elif t == "link":
-                out.append(m.Link(str(node.attrs.get("href", "")),
-                                  self.inlines(node.children, line),
-                                  str(node.attrs.get("title", "") or "")))
+                href = str(node.attrs.get("href", ""))
+                title = str(node.attrs.get("title", "") or "")
+                self.check_href(href, line)
+                bad = _FORBIDDEN.search(title)
+                if bad:
+                    self.check_text(title, self.locate(_reference_to(bad.group(0))), "the link's title")
+                out.append(m.Link(href, self.inlines(node.children, line), title))
             elif t == "span":
                 children = self.inlines(node.children, line)
                 lang = str(node.attrs.get("lang", ""))
@@ -371,20 +618,38 @@ def _fix_outline(blocks, parser) -> tuple[m.Block, ...]:
             if level != block.level:
                 parser.warn("heading-level", block.line, f"heading '{text}' was level {block.level}; "
                             f"made it level {level} so the outline has no gaps")
-            block = m.Heading(level, block.children, _unique(_slug(text) or "section", used), block.line)
+            plain = _unique(_slug(text) or "section", used)
+            parser.heading_ids[plain] = HEADING_ID_PREFIX + plain
+            block = m.Heading(level, block.children, HEADING_ID_PREFIX + plain, block.line)
             previous = level
         out.append(block)
     return tuple(out)
 
 
-def _check_unique_ids(blocks, source):
-    seen = {}
-    for block in blocks:
-        if isinstance(block, m.Figure) and block.identifier:
+def _check_unique_ids(figures, source):
+    seen, ids = {}, {}
+    for block in figures:
+        if block.identifier:
             if block.identifier in seen:
-                raise RenderError(source, block.line, f"figure identifier '{block.identifier}' is "
+                raise RenderError(source, block.line, f"figure identifier {block.identifier!r} is "
                                   f"also used on line {seen[block.identifier]}; identifiers must be unique")
             seen[block.identifier] = block.line
+        if block.id in ids:
+            raise RenderError(source, block.line, f"figure id {block.id!r} is also used on line "
+                              f"{ids[block.id]}; give each figure its own id")
+        ids[block.id] = block.line
+
+
+def _map_links(node, change):
+    """`node` (a block, an inline or a tuple of them) with `change` applied to every Link."""
+    if isinstance(node, tuple):
+        return tuple(_map_links(child, change) for child in node)
+    if not is_dataclass(node):
+        return node
+    updates = {f.name: _map_links(getattr(node, f.name), change)
+               for f in dataclass_fields(node) if isinstance(getattr(node, f.name), tuple)}
+    node = replace(node, **updates) if updates else node
+    return change(node) if isinstance(node, m.Link) else node
 
 
 def _slug(text: str) -> str:
@@ -412,18 +677,63 @@ def _key_lines(yaml_text: str, first_line: int) -> dict:
 def _unknown_key(what, key, valid):
     close = difflib.get_close_matches(str(key), valid, n=1)
     hint = f"did you mean '{close[0]}'?" if close else "valid fields are " + ", ".join(valid)
-    return f"unknown {what} '{key}'; {hint}"
+    return f"unknown {what} {str(key)!r}; {hint}"
 
 
 def _date(value, error) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+    """YYYY-MM-DD (a time after it, as YAML writes timestamps, is allowed and dropped)."""
+    text = str(value).strip()
+    stamp = yaml.constructor.SafeConstructor.timestamp_regexp.match(text)
     try:
-        return date.fromisoformat(str(value).strip())
+        if stamp and (stamp.group("hour") or re.fullmatch(r"\d{4}-\d\d-\d\d", text)):
+            day = date(int(stamp.group("year")), int(stamp.group("month")), int(stamp.group("day")))
+        else:
+            day = date.fromisoformat(text)
     except ValueError:
-        raise error(f"'published' is '{value}', not a date; write it as YYYY-MM-DD") from None
+        raise error(f"'published' is {text!r}, not a date; write it as YYYY-MM-DD") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise error(f"'published' is {day.isoformat()}, outside {EARLIEST_DATE.isoformat()}.."
+                    f"{LATEST_DATE.isoformat()}, the dates every output can record (an EPUB's "
+                    "zip file times end in 2107); check the year")
+    return day
+
+
+def _describe(char: str) -> str:
+    if "\ud800" <= char <= "\udfff":
+        return f"a lone surrogate (U+{ord(char):04X}), half of a character"
+    if char in "\ufffe\uffff":
+        return f"the noncharacter U+{ord(char):04X}"
+    return f"the control character U+{ord(char):04X}"
+
+
+def _reference_to(char: str) -> str:
+    """A pattern for the numeric character references that make `char` (&#12; &#x0C;)."""
+    return rf"&#0*{ord(char)};|&#x0*{ord(char):x};"
+
+
+def _short(value: str, limit: int = 60) -> str:
+    """A value quoted for a message (control characters escaped), cut if long."""
+    return repr(value[:limit] + "…" if len(value) > limit else value)
+
+
+def _is_web_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in SOURCE_SCHEMES and bool(parts.netloc) \
+        and not re.search(r"[\s\x00-\x1f]", value)
+
+
+def _yaml_refusal(owner: str, exc: _YAMLRefusal, first: int) -> str:
+    if exc.first is not None:
+        return (f"{owner} {exc.what} (also on line {first + exc.first}); keep one of them")
+    if "tag" in exc.what:
+        return f"{owner} {exc.what}; write the value as plain text, without a '!!' tag"
+    return f"{owner} {exc.what}; write one 'key: value' per line, the value as plain text"
+
+
+_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 _META_HINTS = {

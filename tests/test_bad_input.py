@@ -9,6 +9,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -241,6 +242,266 @@ def test_two_thousand_paragraphs_render_in_bounded_memory(tmp_path):
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert peak_mb < 1500, f"peak {peak_mb:.0f} MB"
     assert (tmp_path / "dist" / "article" / "article.pdf").stat().st_size > 50_000
+
+
+# ---------------------------------------------------------------- active content (issue 17)
+# Only http, https (and, for body links, mailto) URLs are written, and links inside the article.
+@pytest.mark.parametrize("source", [
+    "javascript:alert(document.domain)",
+    "'data:text/html,<script>alert(1)</script>'",
+    "JaVaScRiPt:alert(1)",
+    "file:///etc/passwd",
+    "www.example.org/no-scheme",
+], ids=["javascript", "data", "mixed-case", "file", "no-scheme"])
+def test_source_that_is_not_a_web_address(tmp_path, source):
+    refused(tmp_path, FRONT.replace("rights:", f"source: {source}\nrights:") + "Text.\n", 6,
+            "'source'", "not an http or https address")
+
+
+@pytest.mark.parametrize("link, scheme", [
+    ("[a](javascript:alert(1))", "javascript"),
+    ("[a](JaVaScRiPt:alert(1))", "javascript"),
+    ("[a](jav&#x61;script:alert(1))", "javascript"),
+    ("[a](&#106;avascript&colon;alert(1))", "javascript"),
+    ("[a](<\tjavascript:alert(1)>)", "javascript"),
+    ("[a](<java\tscript:alert(1)>)", "javascript"),
+    ("[a](%01javascript:alert(1))", "javascript"),
+    ("<javascript:alert(1)>", "javascript"),
+    ("[a](vbscript:msgbox(1))", "vbscript"),
+    ("[a](data:text/html,<script>alert(1)</script>)", "data"),
+    ("[a](data:image/png;base64,iVBORw0KGgo=)", "data"),
+    ("[a](file:///etc/passwd)", "file"),
+    ("[a](ftp://example.org/x)", "ftp"),
+    ("[a](tel:+15555550100)", "tel"),
+], ids=["javascript", "mixed-case", "entity", "entity-colon", "leading-tab", "inner-tab",
+        "leading-control", "autolink", "vbscript", "data-html", "data-image", "file", "ftp", "tel"])
+def test_link_with_another_scheme(tmp_path, link, scheme):
+    """markdown-it shows some of these as text and lets others through: all are refused."""
+    refused(tmp_path, FRONT + "First paragraph.\n\nSee " + link + " here.\n", 11,
+            f"'{scheme}:' scheme", "http, https and mailto")
+
+
+def test_reference_link_with_another_scheme(tmp_path):
+    refused(tmp_path, FRONT + "See [the page][1].\n\n[1]: javascript:alert(1)\n", 9,
+            "'javascript:' scheme")
+
+
+# ---------------------------------------------------------------- crashes that are refusals now
+def test_impossible_date(tmp_path):
+    refused(tmp_path, FRONT.replace("2020-01-03", "2020-02-30"), 4, "'2020-02-30'", "not a date")
+
+
+@pytest.mark.parametrize("day", ["2200-01-01", "0999-12-31"])
+def test_date_outside_what_the_outputs_can_record(tmp_path, day):
+    refused(tmp_path, FRONT.replace("2020-01-03", day), 4, day, "1000-01-01..2107-12-31")
+
+
+def test_source_date_epoch_after_2107(tmp_path):
+    article = article_with(tmp_path, FRONT + "Text.\n")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="5000000000")
+    result = run_cli("render", article, "--out", tmp_path / "dist", env=env, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("SOURCE_DATE_EPOCH: '5000000000' is outside 0..4354819199")
+    assert "2107-12-31" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize("escape, code", [("\\x1b", "U+001B"), ("\\0", "U+0000"),
+                                           ("\\ud800", "U+D800")], ids=["escape", "nul", "surrogate"])
+def test_title_with_a_character_no_output_can_hold(tmp_path, escape, code):
+    refused(tmp_path, FRONT.replace("A test article", f'"A {escape} title"'), 2, "'title'", code)
+
+
+def test_raw_control_character_in_the_body(tmp_path):
+    refused(tmp_path, FRONT + "First.\n\nA form\x0cfeed.\n", 11, "U+000C")
+
+
+def test_character_reference_to_a_control_character(tmp_path):
+    refused(tmp_path, FRONT + "First.\n\nA paragraph\nwith a form feed &#12; here.\n", 12, "U+000C")
+
+
+def test_deeply_nested_yaml(tmp_path):
+    refused(tmp_path, FRONT.replace("A test article", "[" * 5000 + "]" * 5000), 2,
+            "nested more than 20 levels")
+
+
+def test_deeply_nested_notices(tmp_path):
+    opening = "".join("`" * (303 - n) + "notice Note\n" for n in range(300))
+    closing = "".join("`" * (4 + n) + "\n" for n in range(300))
+    # the 9th notice (line 17) is one too deep
+    refused(tmp_path, FRONT + opening + "Text.\n" + closing, 17, "nested too deeply", "limit is 8")
+
+
+@pytest.mark.parametrize("text, line", [
+    ("> " * 9 + "Deep.\n", 9),
+    ("> " * 25 + "Deep.\n", 9),  # past markdown-it's own limit, which drops the text silently
+    ("".join("  " * n + "- item\n" for n in range(9)), 17),
+], ids=["quotes", "quotes-past-markdown-it", "lists"])
+def test_deeply_nested_blocks(tmp_path, text, line):
+    refused(tmp_path, FRONT + text, line, "nested too deeply", "limit is 8")
+
+
+def test_deeply_nested_emphasis(tmp_path):
+    refused(tmp_path, FRONT + "*a " * 5000 + "x" + "*" * 5000 + "\n", 9, "nested 5000 deep",
+            "limit is 20")
+
+
+def test_a_value_cannot_spoof_a_second_message(tmp_path):
+    message = refused(tmp_path, FRONT.replace("2020-01-03", '"2020\\nfake.md:1: all good"'), 4,
+                      "not a date")
+    assert "'2020\\nfake.md:1: all good'" in message
+
+
+def test_a_value_cannot_drive_the_terminal(tmp_path):
+    article = article_with(tmp_path, FRONT.replace("A test article", '"\\x1b[2J\\x1b]0;owned\\x07"'))
+    result = run_cli("render", article, "--out", tmp_path / "dist", check=False)
+    assert result.returncode == 2 and "U+001B" in result.stderr
+    assert not any(ord(c) < 32 and c != "\n" for c in result.stderr), repr(result.stderr)
+
+
+def test_a_folder_name_cannot_spoof_a_second_message(tmp_path):
+    article = make_article(tmp_path / "x\nfake.md:1: all good\x1b[2J", FRONT + FIG + "```\n",
+                           images=())
+    result = run_cli("render", article, "--out", tmp_path / "dist", check=False)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].endswith("image file not found; check the 'src' path "
+                                                 "(it is relative to the article folder)")
+    assert "x\\nfake.md:1: all good\\x1b[2J" in lines[0] and "\x1b" not in result.stderr
+    assert not (tmp_path / "dist").exists()
+
+
+# ---------------------------------------------------------------- values made valid or refused
+@pytest.mark.parametrize("given", ["main", "about-this-copy", "page-3", "notice-1", "figure-2",
+                                   "sec-background", "boats-description"])
+def test_figure_id_the_renderer_uses_itself(tmp_path, given):
+    refused(tmp_path, FRONT + FIG + f"id: {given}\n```\n", 12, f"id '{given}'",
+            "renderer gives to something else")
+
+
+def test_figure_id_that_is_not_an_identifier(tmp_path):
+    refused(tmp_path, FRONT + FIG + "id: two words\n```\n", 12, "id 'two words'",
+            "not a valid identifier")
+
+
+def test_duplicate_figure_ids(tmp_path):
+    text = FRONT + FIG + "id: boats\n```\n\n" + FIG.replace("photo", "other") + "id: boats\n```\n"
+    refused(tmp_path, text, 15, "figure id 'boats'", "also used on line 9",
+            images=("photo.jpg", "other.jpg"))
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ('Say [bonjour]{lang="not a tag!"} now.\n', 9, ("{lang='not a tag!'}", "BCP 47")),
+    ("{lang=xx_yy_zz}\nA paragraph.\n", 9, ("{lang='xx_yy_zz'}", "BCP 47")),
+    ("Say [salaam]{lang=ar dir=up} now.\n", 9, ("{dir='up'}", "rtl")),
+    ("{dir=sideways}\nA paragraph.\n", 9, ("{dir='sideways'}", "rtl")),
+], ids=["span-lang", "block-lang", "span-dir", "block-dir"])
+def test_attribute_lang_or_dir_that_is_invalid(tmp_path, text, line, words):
+    refused(tmp_path, FRONT + text, line, *words)
+
+
+@pytest.mark.parametrize("key, line", [("title", 2), ("publisher", 5), ("rights", 6)])
+def test_whitespace_only_required_field(tmp_path, key, line):
+    front = "".join(f"{row.split(':')[0]}: '   '\n" if row.startswith(key + ":") else row + "\n"
+                    for row in FRONT.splitlines())
+    refused(tmp_path, front, line, f"no '{key}'")
+
+
+def test_binary_title(tmp_path):
+    refused(tmp_path, FRONT.replace("A test article", "!!binary aGVsbG8="), 2, "!!binary",
+            "plain text")
+
+
+def test_set_in_a_figure(tmp_path):
+    refused(tmp_path, FRONT + FIG + "caption: !!set {a, b}\n```\n", 12, "!!set", "plain text")
+
+
+def test_duplicate_front_matter_key(tmp_path):
+    refused(tmp_path, FRONT.replace("rights:", "title: Another title\nrights:"), 6,
+            "'title' twice", "also on line 2")
+
+
+def test_duplicate_figure_key(tmp_path):
+    refused(tmp_path, FRONT + FIG + "alt: Ships on a sea.\n```\n", 12, "'alt' twice",
+            "also on line 11")
+
+
+# ---------------------------------------------------------------- accepted, and valid
+def test_figure_fields_stay_text_and_norwegian_is_a_language(tmp_path):
+    """Plain YAML values are text: no dates, numbers or booleans guessed from their spelling.
+    (A relative link is still written as it is.)"""
+    article = article_with(tmp_path, FRONT.replace("language: en", "language: no") + FIG
+                           + "caption: 2020-13-45\nidentifier: 0012\ncredit: 1.50\n```\n\n"
+                           "See [a neighbour](other-article.html).\n")
+    run_cli("render", article, "--out", tmp_path / "dist", "--format", "html")
+    import lxml.html
+    page = lxml.html.parse(str(tmp_path / "dist" / "article" / "article.html")).getroot()
+    assert page.get("lang") == "no"
+    assert page.findtext(".//p[@class='figure-caption']") == "2020-13-45"
+    texts = [" ".join(p.text_content().split()) for p in page.iter("p")]
+    assert "Identifier: 0012" in texts and "Credit: 1.50" in texts
+    assert [a.get("href") for a in page.iter("a")][-1] == "other-article.html"
+
+
+IDS_ARTICLE = FRONT + (
+    "Links: [the background](#background), [the second photo](#pic), [the desk](mailto:desk@example.org), "
+    "[a report](https://example.org/report?year=2020#p2), [an old page](http://example.org/), "
+    "[the top](#main).\n\n"
+    "## Background\n\nText.\n\n## About this copy\n\n## Main\n\n## Page 1\n\n## Figure 1\n\n"
+    + FIG + "title: A photo\n```\n\n## Notice 1\n\n```notice Note\nA note.\n```\n\n## Pic\n\n"
+    + FIG.replace("photo.jpg", "second.jpg") + "id: pic\ndescription: A long description.\n```\n\n"
+    "## Pic description\n\nThe end.\n")
+
+
+def test_headings_named_like_the_renderers_own_ids(tmp_path):
+    """Headings get ids of their own (`sec-…`): the EPUB has no duplicate id (RSC-005), the
+    nav and a link to a heading's old id still arrive, the PDF keeps its bookmarks, and no
+    output holds a URL other than http, https or mailto."""
+    import zipfile
+
+    import lxml.html
+    import pikepdf
+    from lxml import etree
+    from renderer.check import epub_findings, run_epubcheck
+
+    article = article_with(tmp_path, IDS_ARTICLE, images=("photo.jpg", "second.jpg"))
+    run_cli("render", article, "--out", tmp_path / "dist")
+    folder = tmp_path / "dist" / "article"
+    assert epub_findings(run_epubcheck(folder / "article.epub")) == []
+
+    page = lxml.html.parse(str(folder / "article.html")).getroot()
+    with zipfile.ZipFile(folder / "article.epub") as book:
+        documents = {name: etree.fromstring(book.read(name)) for name in book.namelist()
+                     if name.endswith(".xhtml")}
+    chapter, nav = documents["EPUB/article.xhtml"], documents["EPUB/nav.xhtml"]
+    for root in (page, chapter):
+        ids = [e.get("id") for e in root.iter() if isinstance(e.tag, str) and e.get("id")]
+        assert len(ids) == len(set(ids)), sorted(ids)
+        for href in (a.get("href") for a in root.iter() if isinstance(a.tag, str)
+                     and a.get("href", "").startswith("#")):
+            assert href[1:] in ids, href
+        assert "#sec-background" in [a.get("href") for a in root.iter() if isinstance(a.tag, str)]
+    chapter_ids = {e.get("id") for e in chapter.iter() if e.get("id")}
+    toc = [a.get("href") for a in nav.iter("{http://www.w3.org/1999/xhtml}a")
+           if "article.xhtml#" in a.get("href", "") and "#page-" not in a.get("href")]
+    assert len(toc) == 8 + 1  # the eight headings above and the landmark to #main
+    assert all(href.split("#")[1] in chapter_ids for href in toc)
+
+    pdf = pikepdf.open(folder / "article.pdf")
+    with pdf.open_outline() as outline:
+        titles = [item.title for top in outline.root for item in top.children]
+    assert titles[:9] == ["Background", "About this copy", "Main", "Page 1", "Figure 1",
+                          "Notice 1", "Pic", "Pic description", "About this copy"]
+
+    urls = [value for root in [page, *documents.values()] for e in root.iter()
+            if isinstance(e.tag, str) for key, value in e.attrib.items()
+            if key in ("href", "src") or key.endswith("}href")]
+    urls += [str(annot.A.URI) for p in pdf.pages for annot in p.get("/Annots", [])
+             if "/A" in annot and "/URI" in annot.A]
+    assert "mailto:desk@example.org" in urls and "https://example.org/report?year=2020#p2" in urls
+    for url in urls:
+        assert urlsplit(url).scheme in ("", "http", "https", "mailto"), url
 
 
 def _png_header_only(width, height) -> bytes:
