@@ -73,6 +73,7 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     with _MissingGlyphs() as missing:  # WeasyPrint finds them while drawing
         document.write_pdf(raw, attachments=attachments, **options)
     layout.missing_glyphs = sorted(set(missing.characters))
+    del document, page  # the laid-out boxes (hundreds of MB for a long table) are done with
     pdf = tagfix.repair_tags(raw.getvalue(), layout.continued, language_passages(html))
     if provenance is not None:
         xmp.finish(pdf, provenance)

@@ -20,6 +20,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from . import limits
 from . import model as m
 from .errors import Finding, RenderError
 
@@ -64,7 +65,7 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
         raise RenderError(source, 1, "the file is empty; start it with YAML front matter "
                           "between two '---' lines, then the article text")
     parser = _Parser(Path(source))
-    tokens = _markdown().parse(text)
+    tokens = limits.parse(_markdown(), text, Path(source))  # refuses what is too big
     if not tokens or tokens[0].type != "front_matter":
         if text.startswith("---"):
             raise RenderError(source, 1, "front matter is not closed; add a '---' line after "
