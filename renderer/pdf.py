@@ -125,7 +125,7 @@ def read_layout(document) -> Layout:
     """
     firsts, lasts, starts = [], [], []
     seen_heads: set[int] = set()
-    printed: dict[int, str] = {}  # block → its text printed so far
+    printed: dict[int, list[str]] = {}  # block → its text boxes printed so far
     order: dict[int, int] = {}
     for page in document.pages:
         leaves = list(_text_leaves(page._page_box, ()))
@@ -139,14 +139,13 @@ def read_layout(document) -> Layout:
             order = {id(e): i for i, e in enumerate(body.iter())}
         if leaves:
             block = _block_of(leaves[0][0])
-            starts.append((order[id(block)], len(printed.get(id(block), "").split())))
+            starts.append((order[id(block)], len("".join(printed.get(id(block), ())).split())))
         else:
             starts.append(None)
         for chain, box in leaves:
             text = getattr(box, "text", "")
             if text and "::" not in (getattr(box, "element_tag", "") or ""):  # not ::marker, q::before
-                key = id(_block_of(chain))
-                printed[key] = printed.get(key, "") + text
+                printed.setdefault(id(_block_of(chain)), []).append(text)  # not +: quadratic
         firsts.append(leaves[0][0] if leaves else ())
         lasts.append(leaves[-1][0] if leaves else ())
     continued = []
