@@ -93,6 +93,7 @@ def run_case(kind: str, n: int, work: Path, formats: str, timeout: float) -> dic
 
 
 def main(argv=None):
+    global PER_PARAGRAPH
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="250,500,1000,2000,4000")
     parser.add_argument("--kinds", default=",".join(KINDS))
@@ -108,7 +109,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.child:
         return child(Path(args.child[0]), Path(args.child[1]), args.child[2])
-    global PER_PARAGRAPH
     PER_PARAGRAPH = args.per_paragraph
     sizes = [int(s) for s in args.sizes.split(",")]
     kinds = args.kinds.split(",")
