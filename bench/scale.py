@@ -68,10 +68,16 @@ def child(article: Path, out: Path, formats: str):
     """Render one article in this process; print seconds, peak memory and pages as JSON."""
     sys.path.insert(0, str(ROOT))
     from renderer.build import Options, build_article
+    from renderer.errors import RenderError
     import weasyprint  # noqa: F401  (imported before timing, as a warm worker has it)
 
     start = time.perf_counter()
-    result = build_article(article, out, Options(formats=tuple(formats.split(","))))
+    try:
+        result = build_article(article, out, Options(formats=tuple(formats.split(","))))
+    except RenderError as error:  # over a limit (renderer/limits.py): say which
+        print(json.dumps({"seconds": None, "peak_mb": None, "pages": None,
+                          "note": "refused: " + error.message.split(";")[0].split(" (")[0]}))
+        return
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "pages": result.pages}))
@@ -88,7 +94,7 @@ def run_case(kind: str, n: int, work: Path, formats: str, timeout: float) -> dic
         return {"seconds": None, "peak_mb": None, "pages": None, "note": f"> {timeout:.0f} s"}
     if done.returncode != 0:
         return {"seconds": None, "peak_mb": None, "pages": None,
-                "note": (done.stderr.strip().splitlines() or ["failed"])[-1][:80]}
+                "note": (done.stderr.strip().splitlines() or ["failed"])[-1][:100]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -128,7 +134,7 @@ def main(argv=None):
                 r = run_case(kind, n, Path(tmp), args.formats, args.timeout)
                 if r["seconds"] is None:
                     print(f"| {kind} | {n:,} | – | {r['note']} | – | – |", flush=True)
-                    break  # bigger sizes would take longer still
+                    break  # bigger sizes would be refused too, or take longer still
                 half = previous.get(n // 2)
                 ratio = f"{r['seconds'] / half:.2f}" if half else "–"
                 previous[n] = r["seconds"]
