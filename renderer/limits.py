@@ -5,12 +5,13 @@ Rendering cost grows linearly with an article's size (`bench/scale.py`), but wit
 that WeasyPrint sets, and one that is not linear. Measured on 2 shared cores (README, "Cost
 grows linearly"):
 - each element (paragraph, list item, table cell, link, emphasis…) costs about 2.5 ms and
-  25–50 kB of memory while the PDF is laid out: 10,000 one-letter list items take 30 s and
-  540 MB, a 10,000-column table 917 MB;
+  25–60 kB of memory while the PDF is laid out: 9,999 one-line list items take 29 s and
+  607 MB, a 10,000-column table 917 MB;
 - a word wider than a line is laid out again, with the rest of its paragraph, for every line it
   fills (WeasyPrint's `split_first_line`, which falls back to laying out the whole remaining
-  text to break a word): 100,000 `[` characters (one word) take 117 s, and a 40,000-character
-  paragraph of 200-letter words 30 s, so the cost grows with the square of the paragraph.
+  text to break a word): 100,000 `[` characters (one word) took 72–117 s, and a
+  40,000-character paragraph of 200-letter words 30 s: the cost grows with the square of the
+  paragraph.
 The limits below sit far above real articles (a 20,000-word feature is about 130 kB with about
 1,000 elements, paragraphs rarely pass 3,000 characters, words 100) and keep the worst
 accepted article near a minute of one worker.
