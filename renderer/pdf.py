@@ -73,6 +73,7 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     with _MissingGlyphs() as missing:  # WeasyPrint finds them while drawing
         document.write_pdf(raw, attachments=attachments, **options)
     layout.missing_glyphs = sorted(set(missing.characters))
+    del document, page  # the laid-out boxes (hundreds of MB for a long table) are done with
     pdf = tagfix.repair_tags(raw.getvalue(), layout.continued, language_passages(html))
     if provenance is not None:
         xmp.finish(pdf, provenance)
@@ -124,7 +125,7 @@ def read_layout(document) -> Layout:
     """
     firsts, lasts, starts = [], [], []
     seen_heads: set[int] = set()
-    printed: dict[int, str] = {}  # block → its text printed so far
+    printed: dict[int, list[str]] = {}  # block → its text boxes printed so far
     order: dict[int, int] = {}
     for page in document.pages:
         leaves = list(_text_leaves(page._page_box, ()))
@@ -138,14 +139,13 @@ def read_layout(document) -> Layout:
             order = {id(e): i for i, e in enumerate(body.iter())}
         if leaves:
             block = _block_of(leaves[0][0])
-            starts.append((order[id(block)], len(printed.get(id(block), "").split())))
+            starts.append((order[id(block)], len("".join(printed.get(id(block), ())).split())))
         else:
             starts.append(None)
         for chain, box in leaves:
             text = getattr(box, "text", "")
             if text and "::" not in (getattr(box, "element_tag", "") or ""):  # not ::marker, q::before
-                key = id(_block_of(chain))
-                printed[key] = printed.get(key, "") + text
+                printed.setdefault(id(_block_of(chain)), []).append(text)  # not +: quadratic
         firsts.append(leaves[0][0] if leaves else ())
         lasts.append(leaves[-1][0] if leaves else ())
     continued = []

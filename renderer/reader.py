@@ -23,6 +23,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from . import limits
 from . import model as m
 from .errors import Finding, RenderError
 
@@ -86,6 +87,7 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
     if not text.strip():
         raise RenderError(source, 1, "the file is empty; start it with YAML front matter "
                           "between two '---' lines, then the article text")
+    limits.check_size(text, Path(source))
     bad = _FORBIDDEN.search(text)
     if bad:
         raise RenderError(source, text.count("\n", 0, bad.start()) + 1,
@@ -93,6 +95,7 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
                           "cannot carry; delete it (tabs and line breaks are fine)")
     parser = _Parser(Path(source), text)
     tokens = parser.parse(text, 0)
+    limits.check_tokens(_markdown(), tokens, Path(source))  # refuses what is too big
     if not tokens or tokens[0].type != "front_matter":
         if text.startswith("---"):
             raise RenderError(source, 1, "front matter is not closed; add a '---' line after "

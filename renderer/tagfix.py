@@ -28,7 +28,10 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
+from functools import lru_cache
+from itertools import islice
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -71,7 +74,14 @@ def repair_tags(data: bytes, continued=(), languages=()) -> pikepdf.Pdf:
 
 
 class _Tree:
-    """A PDF's structure tree with the bookkeeping needed to move things around safely."""
+    """A PDF's structure tree with the bookkeeping needed to move things around safely.
+
+    Each element's kids are read from /K once into a Python list (`kids`); an edit replaces
+    that list (`set_kids`, never changing it in place) and `finish` writes the changed ones
+    back. Every pass then costs time in proportion to the tree: rebuilding a pikepdf array or
+    searching a paragraph's kids once per element made a paragraph of 2,000 links or spans
+    take minutes (issue 17; `bench/scale.py` shows the growth).
+    """
 
     def __init__(self, data: bytes):
         self.pdf = pikepdf.open(io.BytesIO(data))
@@ -81,8 +91,11 @@ class _Tree:
         nums = self.root.ParentTree.Nums
         self.parent_tree = {int(nums[i]): i + 1 for i in range(0, len(nums), 2)}
         self.glyphs = mcid_glyphs(data)
-        self.document_rtl = direction_of(str(self.pdf.Root.get("/Lang", ""))) == "rtl"
+        self.document_rtl = _rtl(str(self.pdf.Root.get("/Lang", "")))
         self.artifacts: dict[int, dict[int, Name]] = defaultdict(dict)
+        self._kids: dict[tuple[int, int], list] = {}  # element objgen → its kids
+        self._changed: dict[tuple[int, int], Dictionary] = {}  # elements whose /K to write
+        self._tops = None  # (the Document's kids list, [(page, element)]), for merge_across
 
     # ------------------------------------------------------------ helpers
     def walk(self, node=None):
@@ -93,16 +106,24 @@ class _Tree:
                 yield kid
                 yield from self.walk(kid)
 
-    @staticmethod
-    def kids(node) -> list:
-        k = node.get("/K")
-        if k is None:
-            return []
-        return list(k) if isinstance(k, Array) else [k]
+    def kids(self, node) -> list:
+        """The kids of `node`, read once from /K; do not change the list (use set_kids)."""
+        key = node.objgen
+        kids = self._kids.get(key)
+        if kids is None:
+            k = node.get("/K")
+            kids = [] if k is None else list(k) if isinstance(k, Array) else [k]
+            if key != (0, 0):  # only indirect objects have an identity to key on
+                self._kids[key] = kids
+        return kids
 
-    @staticmethod
-    def set_kids(node, kids):
-        node.K = Array(kids)
+    def set_kids(self, node, kids):
+        key = node.objgen
+        if key == (0, 0):
+            node.K = Array(kids)
+            return
+        self._kids[key] = kids
+        self._changed[key] = node
 
     def page_of(self, element) -> int:
         return self.page_index.get(element.Pg.objgen, 0) if "/Pg" in element else 0
@@ -138,39 +159,68 @@ class _Tree:
 
     def detach(self, element):
         parent = element.P
-        self.set_kids(parent, [k for k in self.kids(parent)
-                               if not (_is_elem(k) and k.objgen == element.objgen)])
+        siblings = self.kids(parent)
+        index = _index_of(siblings, element)
+        self.set_kids(parent, siblings if index is None else siblings[:index] + siblings[index + 1:])
 
-    def element_text(self, element, rtl: bool | None = None) -> str:
+    def detach_all(self, elements):
+        """Drop each of `elements` from its parent, rebuilding each parent's kids once."""
+        parents: dict = {}
+        for element in elements:
+            parent = element.P
+            parents.setdefault(parent.objgen, (parent, set()))[1].add(element.objgen)
+        for parent, gone in parents.values():
+            self.set_kids(parent, [k for k in self.kids(parent)
+                                   if not (_is_elem(k) and k.objgen in gone)])
+
+    def element_text(self, element, rtl: bool | None = None, memo=None) -> str:
         """The text an element's marked content shows, in reading order."""
-        return join_text([self._raw_text(element, self.is_rtl(element) if rtl is None else rtl)])
+        rtl = self.is_rtl(element) if rtl is None else rtl
+        return join_text([self._raw_text(element, rtl, memo)])
 
     def is_rtl(self, element) -> bool:
         """The base direction an element's text is laid out in: from the nearest /Lang."""
         node = element
         while isinstance(node, Dictionary) and node.get("/Type", Name.StructElem) == Name.StructElem:
             if "/Lang" in node:
-                return direction_of(str(node.Lang)) == "rtl"
+                return _rtl(str(node.Lang))
             node = node.get("/P")
         return self.document_rtl
 
-    def _raw_text(self, element, rtl: bool) -> str:
+    def _raw_text(self, element, rtl: bool, memo: dict | None = None) -> str:
+        """`memo` (for a pass that does not change the tree) keeps each element's text, so
+        text of nested elements is not rebuilt for each of their ancestors."""
+        if memo is not None and (element.objgen, rtl) in memo:
+            return memo[element.objgen, rtl]
         pieces = []
         for kid in self.kids(element):
             if _is_elem(kid):
-                pieces.append(self._raw_text(kid, rtl))
+                pieces.append(self._raw_text(kid, rtl, memo))
             elif (key := self.mcid_key(element, kid)) is not None:
                 pieces.append(logical_order(self.glyphs.get(key, ()), rtl))
-        return "".join(pieces)
+        text = "".join(pieces)
+        if memo is not None:
+            memo[element.objgen, rtl] = text
+        return text
+
+    def link_target(self, element) -> str:
+        for kid in self.kids(element):
+            if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
+                annotation = kid.Obj
+                if "/A" in annotation and "/URI" in annotation.A:
+                    return str(annotation.A.URI)
+                if "/Dest" in annotation:
+                    return "#" + str(annotation.Dest)
+        return ""
 
     # ------------------------------------------------------------ passes
     def artifact_orphans_and_decorative_figures(self):
-        for element in list(self.walk()):
-            if element.S == Name.Figure and "/Alt" not in element:
-                for kid in self.kids(element):
-                    if isinstance(kid, int):
-                        self.artifacts[self.page_of(element)][int(kid)] = Name.Layout
-                self.detach(element)
+        decorative = [e for e in self.walk() if e.S == Name.Figure and "/Alt" not in e]
+        for element in decorative:
+            for kid in self.kids(element):
+                if isinstance(kid, int):
+                    self.artifacts[self.page_of(element)][int(kid)] = Name.Layout
+        self.detach_all(decorative)
         reachable = {e.objgen for e in self.walk()}
         for page in range(len(self.pdf.pages)):
             for mcid, element in enumerate(self.page_array(page)):
@@ -179,32 +229,42 @@ class _Tree:
 
     def merge_across(self, page: int, tags: list[str]):
         """Merge the chain of elements continued from `page` into the next page's chain."""
-        tops = [k for k in self.kids(self.document) if _is_elem(k)]
-        before = [e for e in tops if self.page_of(e) <= page]
-        after = [e for e in tops if self.page_of(e) == page + 1]
-        if not before or not after:
+        document_kids = self.kids(self.document)
+        if self._tops is None or self._tops[0] is not document_kids:
+            self._tops = (document_kids,
+                          [(self.page_of(k), k) for k in document_kids if _is_elem(k)])
+        tops = self._tops[1]
+        end = start = None
+        for top_page, element in tops:
+            if top_page <= page:
+                end = element
+            elif top_page == page + 1 and start is None:
+                start = element
+        if end is None or start is None:
             return
-        end, start = before[-1], after[0]
+        top = start
         for tag in tags:
             if str(end.S) != f"/{tag}" or str(start.S) != f"/{tag}" or end.objgen == start.objgen:
-                return
+                break
             if end.S == Name.Table:
                 self.drop_repeated_header(end, start)
             first_kid = next((k for k in self.kids(start) if _is_elem(k)), None)
+            previous = next((k for k in reversed(self.kids(end)) if _is_elem(k)), None)
             self.absorb(end, start)
-            last_before = [k for k in self.kids(end) if _is_elem(k)]
-            if first_kid is None or not last_before:
-                return
-            index = next(i for i, k in enumerate(last_before) if k.objgen == first_kid.objgen)
-            if index == 0:
-                return
-            end, start = last_before[index - 1], first_kid
+            if first_kid is None or previous is None:
+                break
+            end, start = previous, first_kid  # the last element before the break, the first after
+        now = self.kids(self.document)
+        if now is not document_kids:  # the first absorb dropped `top` from the Document
+            dropped_top = len(now) == len(document_kids) - 1 and all(k is not top for k in now)
+            self._tops = (now, [t for t in tops if t[1] is not top]) if dropped_top else None
 
     def drop_repeated_header(self, table, continuation):
         """A THead WeasyPrint repeats on a continuation page is an artifact there; the cells
         of the continuation point at the first page's header cells instead."""
-        ids = [str(e.ID) for e in self.walk(table) if e.S == Name.TH and "/ID" in e]
         repeated = [str(e.ID) for e in self.walk(continuation) if e.S == Name.TH and "/ID" in e]
+        ids = [str(e.ID) for e in islice((e for e in self.walk(table)
+                                          if e.S == Name.TH and "/ID" in e), len(repeated))]
         renamed = dict(zip(repeated, ids))
         for cell in self.walk(continuation):
             attributes = cell.get("/A")
@@ -225,22 +285,30 @@ class _Tree:
             if element.S == Name.NonStruct and Name.Figure in types and Name.Caption in types:
                 element.S = Name.Div
 
-    def unwrap_nonstruct(self):
+    def unwrap_nonstruct(self, parent=None):
         """Replace each NonStruct by its kids (it means nothing to a reader), except that a
-        run of text standing alone at block level (a `<summary>`, say) becomes a paragraph."""
-        for element in list(self.walk()):
-            if element.S != Name.NonStruct:
+        run of text standing alone at block level (a `<summary>`, say) becomes a paragraph.
+        In reading order, parents first; each parent's kids are rebuilt once."""
+        parent = self.document if parent is None else parent
+        pending = list(reversed(self.kids(parent)))  # a stack: the next kid is last
+        kept, changed = [], False
+        while pending:
+            kid = pending.pop()
+            if not _is_elem(kid):
+                kept.append(kid)
                 continue
-            parent = element.P
-            if parent.get("/S") in GROUPING and all(
-                    not _is_elem(k) or str(k.S) in INLINE_WRAPPERS for k in self.kids(element)):
-                element.S = Name.P
+            if kid.S == Name.NonStruct and not (parent.get("/S") in GROUPING and all(
+                    not _is_elem(k) or str(k.S) in INLINE_WRAPPERS for k in self.kids(kid))):
+                moved = [self.move_kid(k, kid, parent) for k in self.kids(kid)]
+                pending.extend(reversed(moved))  # its kids take its place, and are looked at
+                changed = True
                 continue
-            moved = [self.move_kid(k, element, parent) for k in self.kids(element)]
-            siblings = self.kids(parent)
-            index = next(i for i, k in enumerate(siblings)
-                         if _is_elem(k) and k.objgen == element.objgen)
-            self.set_kids(parent, siblings[:index] + moved + siblings[index + 1:])
+            if kid.S == Name.NonStruct:
+                kid.S = Name.P
+            kept.append(kid)
+            self.unwrap_nonstruct(kid)
+        if changed:
+            self.set_kids(parent, kept)
 
     def fix_lists(self):
         for element in list(self.walk()):
@@ -259,13 +327,16 @@ class _Tree:
         for element in list(self.walk()):
             if element.S == Name.L:
                 kids = self.kids(element)
+                nested = []  # (a list nested in an item, that item's body)
                 for i, kid in enumerate(kids):
                     if _is_elem(kid) and kid.S == Name.L and i > 0 and _is_elem(kids[i - 1]) \
                             and kids[i - 1].S == Name.LI:
                         body = self.body_of(kids[i - 1])
-                        self.detach(kid)
-                        kid.P = body
+                        nested.append((kid, body))
                         self.set_kids(body, self.kids(body) + [kid])
+                self.detach_all(kid for kid, _ in nested)  # finds each one's parent by /P
+                for kid, body in nested:
+                    kid.P = body
 
     def body_of(self, item):
         for kid in self.kids(item):
@@ -276,60 +347,80 @@ class _Tree:
         self.set_kids(item, self.kids(item) + [body])
         return body
 
-    def remove_empty(self):
-        changed = True
-        while changed:
-            changed = False
-            for element in list(self.walk()):
-                if not self.kids(element) and element.S != Name.Figure:
-                    self.detach(element)
-                    changed = True
+    def remove_empty(self, node=None):
+        """Drop elements left without kids (Figures aside), innermost first, so that one
+        pass also drops an element whose only kids were empty."""
+        node = self.document if node is None else node
+        gone = []
+        for kid in self.kids(node):
+            if _is_elem(kid):
+                self.remove_empty(kid)
+                if not self.kids(kid) and kid.S != Name.Figure:
+                    gone.append(kid)
+        self.detach_all(gone)
 
     def fix_links(self):
         """One Link element per link, each annotation described by its link text."""
+        siblings_of: dict = {}  # parent → (its element kids, index of each); one per parent
+        merged = []
         for element in list(self.walk()):
             if element.S != Name.Link:
                 continue
-            siblings = [k for k in self.kids(element.P) if _is_elem(k)]
-            index = next(i for i, k in enumerate(siblings) if k.objgen == element.objgen)
+            key = element.P.objgen
+            if key not in siblings_of:
+                siblings = [k for k in self.kids(element.P) if _is_elem(k)]
+                siblings_of[key] = (siblings, {k.objgen: i for i, k in enumerate(siblings)})
+            siblings, index_of = siblings_of[key]
+            index = index_of[element.objgen]  # links merged away come before: no shift after
             following = siblings[index + 1] if index + 1 < len(siblings) else None
+            target = self.link_target(element)
             if following is not None and following.S == Name.Link \
-                    and _link_target(following) == _link_target(element) and _link_target(element):
-                self.absorb(following, element)  # keep order: element's kids come first
-                self.set_kids(following, _first_then(self.kids(following), self.kids(element)))
+                    and self.link_target(following) == target and target:
+                moved = [self.move_kid(k, element, following) for k in self.kids(element)]
+                # keep order: element's kids come first
+                self.set_kids(following, moved + self.kids(following))
+                merged.append(element)
+        self.detach_all(merged)
         for element in self.walk():
             if element.S == Name.Link:
-                text, target = self.element_text(element), _link_target(element)
+                text, target = self.element_text(element), self.link_target(element)
                 description = text if not target or target in text else f"{text} ({target})"
                 for kid in self.kids(element):
                     if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
                         kid.Obj.Contents = pikepdf.String(description)
 
     def set_languages(self, languages):
-        """Give /Lang to the elements whose whole text is a passage the model marks."""
+        """Give /Lang to the elements whose whole text is a passage the model marks: the
+        first passage, from where the last match left off, that an element's text equals."""
         wanted = [(" ".join(text.split()), lang) for text, lang in languages if text.strip()]
-        position = 0
+        by_text: dict[bool, dict[str, list[int]]] = {False: {}, True: {}}  # rtl → text → indices
+        for index, (passage, lang) in enumerate(wanted):
+            by_text[_rtl(lang)].setdefault(passage, []).append(index)
+        position, memo = 0, {}
         for element in self.walk():
             if position >= len(wanted) or element.S not in (Name.Span, Name.P, Name.BlockQuote):
                 continue
-            for index in range(position, len(wanted)):
-                passage, lang = wanted[index]
-                if self.element_text(element, direction_of(lang) == "rtl") == passage:
-                    element.Lang = pikepdf.String(lang)
-                    position = index + 1
-                    break
+            found = []
+            for rtl, indices_of in by_text.items():
+                indices = indices_of.get(self.element_text(element, rtl, memo)) if indices_of else None
+                if indices and indices[-1] >= position:
+                    found.append(indices[bisect_left(indices, position)])
+            if found:
+                element.Lang = pikepdf.String(wanted[min(found)][1])
+                position = min(found) + 1
 
     def add_actual_text_for_rtl(self):
         """Right-to-left text is painted in visual order: give each run whose reading order
         differs from its painted order an /ActualText in reading order, so assistive
         technology need not guess."""
+        memo: dict = {}
         for element in self.walk():
             keys = [self.mcid_key(element, k) for k in self.kids(element)]
             keys = [k for k in keys if k is not None]
             if not keys:
                 continue
             painted = "".join("".join(self.glyphs.get(k, ())) for k in keys).replace("\n", "")
-            logical = self._raw_text(element, self.is_rtl(element))
+            logical = self._raw_text(element, self.is_rtl(element), memo)
             if logical.replace("\n", "") != painted:
                 element.ActualText = pikepdf.String(logical.replace("\n", " "))
 
@@ -363,6 +454,8 @@ class _Tree:
                 attributes.Scope = Name.Column if in_head else Name.Row
 
     def finish(self) -> pikepdf.Pdf:
+        for key, node in self._changed.items():
+            node.K = Array(self._kids[key])
         for page, mcids in self.artifacts.items():
             array = self.page_array(page)
             for mcid in mcids:
@@ -373,26 +466,25 @@ class _Tree:
         return self.pdf
 
 
-def _first_then(kept, moved_first):
-    """`kept` ends with the kids just moved in; put those first (they came first in reading)."""
-    count = len(moved_first)
-    return kept[-count:] + kept[:-count] if count else kept
-
-
 def _is_elem(node) -> bool:
     return isinstance(node, Dictionary) and "/S" in node and \
         node.get("/Type", Name.StructElem) == Name.StructElem
 
 
-def _link_target(element) -> str:
-    for kid in _Tree.kids(element):
-        if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
-            annotation = kid.Obj
-            if "/A" in annotation and "/URI" in annotation.A:
-                return str(annotation.A.URI)
-            if "/Dest" in annotation:
-                return "#" + str(annotation.Dest)
-    return ""
+def _index_of(kids: list, element):
+    """Where `element` is among `kids`: by identity first (the tree keeps one handle per
+    element, so this is cheap), else by object number."""
+    for index, kid in enumerate(kids):
+        if kid is element:
+            return index
+    key = element.objgen
+    return next((i for i, k in enumerate(kids) if _is_elem(k) and k.objgen == key), None)
+
+
+@lru_cache(maxsize=None)
+def _rtl(lang: str) -> bool:
+    """Whether a language tag is written right to left (cached: langcodes is slow)."""
+    return direction_of(lang) == "rtl"
 
 
 def _mark_artifacts(pdf, page, mcids: dict[int, Name]):
@@ -529,11 +621,17 @@ def logical_order(glyphs, rtl_base: bool = False) -> str:
     classes = ["R" if k in ("R", "AL") else "L" if k == "L" else "D" if k in ("EN", "AN")
                else None for k in kinds]
     as_rtl = [None if c is None else c != "L" for c in classes]  # digits act as R on neutrals
+    after_of = [rtl_base] * len(as_rtl)  # the nearest strong value after each glyph
+    for index in range(len(as_rtl) - 2, -1, -1):
+        following = as_rtl[index + 1]
+        after_of[index] = after_of[index + 1] if following is None else following
+    before = rtl_base  # the nearest strong value before the glyph at hand
     for index, value in enumerate(as_rtl):
         if value is None:
-            before = next((v for v in reversed(as_rtl[:index]) if v is not None), rtl_base)
-            after = next((v for v in as_rtl[index + 1:] if v is not None), rtl_base)
+            after = after_of[index]
             classes[index] = "R" if (before if before == after else rtl_base) else "L"
+        else:
+            before = value
     runs: list[list] = []  # [class, glyphs]
     for glyph, kind in zip(glyphs, classes):
         if runs and runs[-1][0] == kind:
