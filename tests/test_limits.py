@@ -118,6 +118,6 @@ def test_limits_hold_inside_notices(tmp_path):
 
 def test_emphasis_nested_deeply(tmp_path):
     """500 nested asterisks overflowed Python's stack (an internal error, exit 1)."""
-    refused(tmp_path, FRONT + "*" * 500 + "a" + "*" * 500 + "\n", BODY_LINE, "nested more than 20")
+    refused(tmp_path, FRONT + "*" * 500 + "a" + "*" * 500 + "\n", BODY_LINE, "nested", "limit is 20")
     accepted(tmp_path, FRONT + "*" * 40 + "a" + "*" * 40 + "\n")  # 20 levels of strong
     refused(tmp_path / "one-more", FRONT + "*" * 42 + "a" + "*" * 42 + "\n", BODY_LINE, "nested")
