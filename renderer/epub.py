@@ -54,7 +54,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     for name, data in stylesheets.items():
         book.add_item(epub.EpubItem(uid=f"style-{Path(name).stem}", file_name=f"styles/{name}",
                                     media_type="text/css", content=data))
-    names = epub_image_names(images)
+    names = epub_image_names(dict.fromkeys(f.src for f in doc.figures))
     xhtml = render_xhtml(doc, style_names, image_sizes, provenance, names)
     if pages:
         xhtml = insert_page_markers(xhtml, page_starts, xhtml=True)

@@ -129,11 +129,12 @@ def test_no_metadata_but_icc_reaches_any_output(tmp_path):
 
 
 def test_icc_profile_is_the_one_metadata_kept():
-    from renderer.images import metadata_segments, prepare_image
+    from renderer.images import prepare_image
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     source = jpeg_with_metadata(icc_profile=srgb)
     prepared = prepare_image(source)
     assert NOTE.encode() not in prepared and b"xmpmeta" not in prepared
+    from renderer.images import metadata_segments
     assert metadata_segments(prepared, "JPEG") == []
     with Image.open(io.BytesIO(prepared)) as image:
         assert image.info.get("icc_profile") == srgb
