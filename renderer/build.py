@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import NAME, __version__
 from .errors import Finding, RenderError
+from .files import confined_file
 from .html import insert_page_markers, render_html
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
                      prepared_images)
@@ -90,7 +91,7 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
 
     pdf, layout = render_pdf_with_layout(
         render_html(doc, image_sizes=sizes, skip_link=False, provenance=facts), article_dir,
-        [options.styles / "base.css", options.styles / "print.css"], images=images,
+        [confined_file(options.styles, n) for n in ("base.css", "print.css")], images=images,
         provenance=facts, source=source.read_bytes(), font_config=font_config, cache=cache,
         write="pdf" in options.formats)
     if "html" in options.formats:
@@ -102,7 +103,7 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
         from .epub import render_epub
         files[f"{slug}.epub"] = render_epub(
             doc, images,
-            {name: (options.styles / name).read_bytes() for name in ("base.css", "epub.css")},
+            {n: confined_file(options.styles, n).read_bytes() for n in ("base.css", "epub.css")},
             build_date, sizes, provenance=facts, page_starts=layout.page_starts,
             page_source=f"{doc.metadata.title} (PDF edition, A4: {slug}.pdf)")
     pages = len(layout.page_starts)
@@ -181,4 +182,4 @@ def remove_stale_temporaries(folder: Path):
 
 
 def _css(*names: str, styles: Path) -> str:
-    return "\n".join((styles / name).read_text(encoding="utf-8") for name in names)
+    return "\n".join(confined_file(styles, name).read_text(encoding="utf-8") for name in names)

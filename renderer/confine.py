@@ -29,7 +29,7 @@ class ConfinedFetcher(URLFetcher):
 
     def fetch(self, url, headers=None):
         if url.startswith(ARTICLE_BASE_URL):
-            relative = unquote(urlsplit(url).path).lstrip("/")
+            relative = article_path(url)
             if relative in self.prepared:
                 return URLFetcherResponse(url, self.prepared[relative],
                                           {"Content-Type": _mime(Path(relative))})
@@ -41,8 +41,7 @@ class ConfinedFetcher(URLFetcher):
 
     def _local_path(self, url: str) -> Path | None:
         if url.startswith(ARTICLE_BASE_URL):
-            rel = unquote(urlsplit(url).path).lstrip("/")
-            return _inside(self.article_dir / rel, [self.article_dir])
+            return _inside(self.article_dir / article_path(url), [self.article_dir])
         if url.startswith("file:"):
             return _inside(Path(unquote(urlsplit(url).path)), self.style_dirs)
         return None
@@ -64,6 +63,13 @@ class ConfinedFetcher(URLFetcher):
                               "the renderer never uses the network and reads only the article "
                               "folder and styles/; copy the file there and refer to it by a "
                               "relative path")
+
+
+def article_path(url: str) -> str:
+    """The file path inside the article folder that an article URL names: the writers
+    percent-encode paths (html.image_url), so a space, '#', '?' or '%' in a name comes back
+    as itself; the query and fragment, which no file name holds once encoded, are dropped."""
+    return unquote(urlsplit(url).path).lstrip("/")
 
 
 def _inside(path: Path, roots) -> Path | None:

@@ -7,15 +7,16 @@ item, no automatic page-list, and our own nav document so nothing is re-serialis
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ebooklib import epub
 
 from . import NAME, __version__
 from . import model as m
-from .html import insert_page_markers, render_template, render_xhtml
+from .html import image_url, insert_page_markers, render_template, render_xhtml
 from .xmp import statement
 
 CHAPTER = "article.xhtml"
@@ -53,15 +54,16 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     for name, data in stylesheets.items():
         book.add_item(epub.EpubItem(uid=f"style-{Path(name).stem}", file_name=f"styles/{name}",
                                     media_type="text/css", content=data))
-    xhtml = render_xhtml(doc, style_names, image_sizes, provenance)
+    names = epub_image_names(dict.fromkeys(f.src for f in doc.figures))
+    xhtml = render_xhtml(doc, style_names, image_sizes, provenance, names)
     if pages:
         xhtml = insert_page_markers(xhtml, page_starts, xhtml=True)
     chapter = epub.EpubItem(uid="article", file_name=CHAPTER, media_type="application/xhtml+xml",
                             content=xhtml.encode("utf-8"))
     book.add_item(chapter)
-    for number, figure in enumerate(doc.figures, 1):
-        book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=figure.src,
-                                    media_type=_image_type(figure.src), content=images[figure.src]))
+    for number, src in enumerate(names, 1):  # each file once, however many figures show it
+        book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=names[src],
+                                    media_type=_image_type(src), content=images[src]))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
                         content=_nav(doc, len(page_starts or ())).encode("utf-8"))
     nav.properties = ["nav"]
@@ -164,6 +166,33 @@ def _outline(blocks):
     return root
 
 
+def epub_image_names(srcs) -> dict[str, str]:
+    """The name of each image inside the EPUB: its own path, unless that holds a space (which
+    EPUBCheck warns about, PKG-010: older reading systems) or is the same as another's after
+    Unicode normalisation and case folding (OPF-060); then the path with '-' for spaces and a
+    number to make it unique. Characters OCF forbids never get here (reader.image_path)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for src in srcs:  # first, every path that can stay as it is
+        if " " not in src and _folded(src) not in taken:
+            names[src] = src
+            taken.add(_folded(src))
+    for src in srcs:
+        if src not in names:
+            path = PurePosixPath(src.replace(" ", "-"))
+            name, number = str(path), 1
+            while _folded(name) in taken:
+                number += 1
+                name = str(path.with_name(f"{path.stem}-{number}{path.suffix}"))
+            names[src] = name
+            taken.add(_folded(name))
+    return {src: names[src] for src in srcs}
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def _image_type(src: str) -> str:
     suffix = Path(src).suffix.lower()
     return {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
@@ -207,4 +236,6 @@ class _ReproducibleWriter(epub.EpubWriter):
 
     def _write_opf_file(self, root):
         root.set(XML_LANG, self.language)
+        for item in root.find("manifest").iter("item"):  # ebooklib writes file names as hrefs
+            item.set("href", image_url(item.get("href")))
         super()._write_opf_file(root)

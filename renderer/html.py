@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
@@ -30,10 +31,12 @@ def render_html(doc: m.Document, css: str = "", image_sizes: dict | None = None,
 
 
 def render_xhtml(doc: m.Document, stylesheets=(), image_sizes: dict | None = None,
-                 provenance=None) -> str:
-    """The same body as an EPUB 3 XHTML content document."""
+                 provenance=None, image_names: dict | None = None) -> str:
+    """The same body as an EPUB 3 XHTML content document; `image_names` maps a figure's src
+    to the image's name inside the EPUB where the two differ."""
     return _environment().get_template("chapter.xhtml").render(
-        **_context(doc, image_sizes, provenance), stylesheets=stylesheets, skip_link=False)
+        **_context(doc, image_sizes, provenance, image_names), stylesheets=stylesheets,
+        skip_link=False)
 
 
 def render_template(name: str, **context) -> str:
@@ -53,11 +56,20 @@ def is_english(doc: m.Document) -> bool:
     return doc.metadata.language.split("-")[0].lower() == "en"
 
 
-def _context(doc: m.Document, image_sizes, provenance=None):
+def image_url(path: str) -> str:
+    """A relative file path as a URL path: every character but letters, digits, `/` and
+    `-._~` percent-encoded (UTF-8), so a space, `#`, `?` or `%` in a file name stays part of
+    the name. The PDF's fetcher (confine.py) decodes it back."""
+    return quote(path, safe="/")
+
+
+def _context(doc: m.Document, image_sizes, provenance=None, image_names=None):
     sizes = image_sizes or {}
+    names = image_names or {}
     notice_ids = {id(block): f"notice-{n}" for n, block in enumerate(_notices(doc.blocks), 1)}
     direction = direction_of(doc.metadata.language)
     return dict(size_attrs=lambda f: _size_attrs(sizes.get(f.src)),
+                image_src=lambda f: image_url(names.get(f.src, f.src)),
                 notice_id=lambda node: notice_ids[id(node)],
                 doc=doc, meta=doc.metadata, published_text=published_text(doc),
                 dir_attr=Markup(f' dir="{direction}"') if direction else "",
@@ -78,7 +90,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(kind=lambda node: type(node).__name__, lang_attrs=_lang_attrs,
                        isolate_rtl=isolate_rtl, attach_spaces=attach_spaces,
-                       align_attr=_align_attr, image_src=lambda f: f.src)
+                       align_attr=_align_attr)
     return env
 
 

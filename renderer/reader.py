@@ -26,6 +26,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from . import limits
 from . import model as m
 from .errors import Finding, RenderError
+from .files import confined_file, ocf_forbidden
 
 ARTICLE_NAMES = ("article.md", "index.md")
 
@@ -57,13 +58,14 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def find_source(folder: Path) -> Path:
-    """The Markdown file of an article folder (or the file itself when given one)."""
+    """The Markdown file of an article folder (or the file itself when given one). It must
+    lie in that folder: a symbolic link out of it is refused, as for images."""
     folder = Path(folder)
     if folder.is_file():
-        return folder
+        return confined_file(folder.parent, folder.name)
     for name in ARTICLE_NAMES:
         if (folder / name).is_file():
-            return folder / name
+            return confined_file(folder, name)
     raise RenderError(folder, None, "no article.md in this folder; "
                       "put the article's Markdown in article.md")
 
@@ -518,6 +520,11 @@ class _Parser:
         if posix.is_absolute() or ".." in posix.parts:
             raise self.error(line, f"{label}: 'src' points outside the article folder; "
                              "copy the image into the article folder and give a relative path")
+        bad = ocf_forbidden(posix)
+        if bad:
+            raise self.error(line, f"{label}: 'src' has {bad}, which EPUB file names may not "
+                             "hold (nor Windows ones); rename the file without \" * : < > ? | "
+                             "or control characters, not ending in '.', and change 'src' to match")
         folder = self.source.parent.resolve()
         path = (folder / posix).resolve()
         if not path.is_relative_to(folder):
