@@ -82,7 +82,7 @@ def html_transcript(data: bytes, name="HTML") -> list[Item]:
     try:
         root = lxml_html.fromstring(data)
     except (etree.ParserError, ValueError) as error:  # empty, or nothing a parser can use
-        raise RenderError(name, None, f"not an HTML page ({_said(error)}); give a rendered "
+        raise RenderError(name, None, f"not an HTML page ({said(error)}); give a rendered "
                           ".html file") from None
     body = root.find(".//body")
     items: list[Item] = []
@@ -114,7 +114,7 @@ def epub_transcript(path: Path) -> list[Item]:
                 _walk_html(body, items, in_caption=False, in_quote=False)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
             OSError) as error:  # not a zip, a bad CRC, an unknown method, encrypted, truncated
-        raise RenderError(path, None, f"not a readable EPUB ({_said(error)}); give an .epub "
+        raise RenderError(path, None, f"not a readable EPUB ({said(error)}); give an .epub "
                           "file, or re-make this one") from None
     return items
 
@@ -141,7 +141,7 @@ class _Book:
         try:
             return etree.fromstring(self.read(name), _XML)
         except etree.XMLSyntaxError as error:
-            raise self.wrong(f"{name} is not well-formed XML ({_said(error)})",
+            raise self.wrong(f"{name} is not well-formed XML ({said(error)})",
                              "a damaged book") from None
 
     def read(self, name: str) -> bytes:
@@ -168,7 +168,7 @@ class _Book:
                            "compression), as a zip bomb would be; do not open this file")
 
 
-def _said(error: BaseException) -> str:
+def said(error: BaseException) -> str:
     """What a library said about a foreign file, as one short line of printable text."""
     text = " ".join(str(error).split()) or type(error).__name__
     text = re.sub(r" \(<string>, line \d+\)$", "", text)
@@ -269,7 +269,7 @@ def pdf_transcript(data: bytes, name="PDF") -> list[Item]:
     except pikepdf.PasswordError:
         raise RenderError(name, None, "the PDF is encrypted; give an unencrypted copy") from None
     except pikepdf.PdfError as error:
-        raise RenderError(name, None, f"not a PDF that can be opened ({_said(error)}); give "
+        raise RenderError(name, None, f"not a PDF that can be opened ({said(error)}); give "
                           "a .pdf file, or repair this one (e.g. `qpdf in.pdf out.pdf`)") from None
     if "/StructTreeRoot" not in pdf.Root:
         raise RenderError(name, None, "the PDF is not tagged (no StructTreeRoot): a screen "
@@ -284,7 +284,7 @@ def pdf_transcript(data: bytes, name="PDF") -> list[Item]:
     except (pikepdf.PdfError, AttributeError, KeyError, TypeError, ValueError,
             IndexError) as error:  # a key missing or of the wrong type in a foreign file
         raise RenderError(name, None, f"the structure tree or page text is malformed "
-                          f"({type(error).__name__}: {_said(error)}); check the file with a "
+                          f"({type(error).__name__}: {said(error)}); check the file with a "
                           "PDF/UA validator (`renderer check`) or re-make it") from None
     return walker.items
 
