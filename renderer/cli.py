@@ -34,12 +34,18 @@ def main(argv=None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # an internal fault: say so in one line, keep going quietly
-        if args.debug:
+    except SystemExit:
+        raise
+    except BaseException as error:  # an internal fault (some libraries raise BaseException,
+        if args.debug:               # e.g. WeasyPrint's FatalURLFetchingError): one line
             raise
-        print(f"{NAME}: internal error: {type(error).__name__}: {error}; rerun with --debug "
-              "and report it", file=sys.stderr)
+        print(f"{NAME}: internal error: {_one_line(error)}; rerun with --debug and report it",
+              file=sys.stderr)
         return 1
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,19 +130,30 @@ def _render(args) -> int:
         if missing:
             raise RenderError(args.styles, None, f"no {missing[0]} in this styles folder; "
                               "copy styles/ and edit the copy")
+        from .confine import check_imports
+        sheets = [args.styles / n for n in ("base.css", "screen.css", "print.css", "epub.css")]
+        check_imports(sheets, [args.styles])  # an @import loop, or one leaving the folder
         options = replace(options, styles=args.styles.resolve())
     articles = find_articles(args.articles)
     if not articles:
         raise RenderError(args.articles[0], None, "no article folders found (a folder with "
                           "article.md); check the path")
-    failures = []
+    failures, crashes = [], 0  # every article is tried, as `build` does
     for article in articles:
         try:
             result = build_article(article, args.out, options)
         except RenderError as error:
             if args.debug:
                 raise
-            failures.append(error)
+            failures.append(str(error))
+            continue
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # an internal fault in one article stops no other
+            if args.debug:
+                raise
+            crashes += 1
+            failures.append(f"{article}: internal error: {_one_line(error)}; rerun with --debug")
             continue
         for warning in result.warnings:
             print(warning, file=sys.stderr)
@@ -146,10 +163,11 @@ def _render(args) -> int:
     for error in failures:  # every failure, together, at the end
         print(error, file=sys.stderr)
     if failures:
-        print(f"{len(failures)} of {len(articles)} article(s) failed; nothing was written for "
-              "them", file=sys.stderr)
+        print(f"{len(failures)} of {len(articles)} article(s) failed"
+              + ("" if crashes else "; nothing was written for them"), file=sys.stderr)
+    if crashes < len(failures):  # bad input first: exit 2
         return EXIT_BAD_INPUT
-    return 0
+    return 1 if crashes else 0
 
 
 def _build(args) -> int:

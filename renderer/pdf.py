@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tagfix, xmp
-from .confine import ARTICLE_BASE_URL, ConfinedFetcher
+from .confine import ARTICLE_BASE_URL, ConfinedFetcher, check_imports
 from .xmp import Provenance
 
 # PDF/A-3a tags the document as PDF/UA-1 asks; xmp.finish adds the PDF/UA identification.
@@ -55,6 +55,7 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     """The PDF and its layout; with `write=False` only the layout (for page-break markers)."""
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
 
+    check_imports(stylesheets, [Path(p).parent for p in stylesheets])  # before WeasyPrint
     fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets], images)
     font_config = font_config or weasyprint.text.fonts.FontConfiguration()
     with fetcher.reporting():

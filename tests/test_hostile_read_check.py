@@ -325,8 +325,8 @@ def test_a_style_sheet_importing_itself_is_one_line(tmp_path):
 
 def test_an_import_loop_through_two_sheets_is_one_line(tmp_path):
     styles = styles_with(tmp_path, '@import "more.css";\n', more_css='@import url(print.css);\n')
-    line = assert_one_line_or_summary(render_with(tmp_path, styles), styles / "print.css")
-    assert "@import loop" in line and "more.css" in line
+    line = assert_one_line_or_summary(render_with(tmp_path, styles), styles / "more.css")
+    assert "@import loop (print.css → more.css → print.css)" in line
 
 
 def test_an_import_from_outside_the_styles_folder_is_refused(tmp_path):
@@ -353,3 +353,30 @@ def assert_one_line_or_summary(result, path) -> str:
     assert len(lines) <= 2, result.stderr[-3000:]
     assert re.match(rf"{re.escape(str(path))}(:\d+)?: .+; .+", lines[0]), lines[0]
     return lines[0]
+
+
+def test_the_pdf_writer_refuses_an_import_loop_itself(tmp_path):
+    """`build` passes no --styles through the CLI: the PDF writer checks @imports too."""
+    from renderer.errors import RenderError
+    from renderer.pdf import render_pdf
+
+    styles = styles_with(tmp_path, '@import "print.css";\n')
+    with pytest.raises(RenderError, match="imports itself"):
+        render_pdf("<html lang=en><body><p>Text.</p></body></html>", tmp_path,
+                   [styles / "base.css", styles / "print.css"])
+
+
+def test_a_fatal_fetch_error_never_escapes_as_base_exception(tmp_path):
+    """WeasyPrint's FatalURLFetchingError derives from BaseException: `reporting` turns even
+    one the @import check did not foresee (here, a loop WeasyPrint follows) into one line."""
+    import weasyprint
+
+    from renderer.confine import ConfinedFetcher
+    from renderer.errors import RenderError
+
+    sheet = tmp_path / "loop.css"
+    sheet.write_text('@import "loop.css";\n', encoding="utf-8")
+    fetcher = ConfinedFetcher(tmp_path, [tmp_path])
+    with pytest.raises(RenderError, match=r"RecursionError.*; check the style sheets"):
+        with fetcher.reporting():
+            weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher)
