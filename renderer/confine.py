@@ -146,9 +146,9 @@ def _import_target(sheet: Path, line: int, url: str, roots) -> Path:
     if parts.scheme == "file" and not parts.netloc:
         target = Path(unquote(parts.path))
     elif parts.scheme or parts.netloc:
-        raise RenderError(sheet, line, f"imports {url}: the renderer never uses the network; "
-                          "copy the style sheet into the styles folder and import it by a "
-                          "relative path")
+        raise RenderError(sheet, line, f"refused to fetch {url} (an @import): the renderer "
+                          "never uses the network; copy the style sheet into the styles folder "
+                          "and import it by a relative path")
     else:
         target = sheet.parent / unquote(parts.path)
     if _inside(target, roots) is None:

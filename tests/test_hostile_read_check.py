@@ -170,9 +170,9 @@ def test_check_runs_no_page_script_and_fetches_nothing(tmp_path):
 </main></body></html>""", encoding="utf-8")
         result = run_cli("check", dist, check=False)
         threading.Event().wait(0.5)  # let a late request arrive, if any would
+        assert server.requests == [] and server.connections == [], server.requests
         assert "axe-core (Chromium)" in result.stdout, result.stdout + result.stderr
         assert "landmark-one-main" not in result.stdout  # the page's script never ran
-        assert server.requests == [] and server.connections == [], server.requests
 
 
 # ---------------------------------------------------------------- 2. a long table validates
