@@ -349,7 +349,7 @@ class _PdfWalker:
     def block(self, element, context, path):
         if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
             return
-        path = self.enter(element, path)
+        outer, path = path, self.enter(element, path)  # `outer`: for reading its own text
         if element.objgen != (0, 0):
             if element.objgen in self.seen:
                 return
@@ -360,7 +360,7 @@ class _PdfWalker:
             if "/Alt" in element:
                 self.items.append(Item("figure", str(element.Alt)))
         elif tag == "/Caption" and isinstance(parent, pikepdf.Dictionary) and parent.get("/S") == "/Table":
-            self.items.append(Item("table caption", self.text(element, path)))
+            self.items.append(Item("table caption", self.text(element, outer)))
         elif tag == "/Caption":
             self.children(element, "caption", path)
         elif tag == "/BlockQuote":
@@ -387,7 +387,7 @@ class _PdfWalker:
             role = _PDF_ROLES[tag]
             if tag == "/P" and context in ("caption", "quote"):
                 role = context
-            self.items.append(Item(role, self.text(element, path)))
+            self.items.append(Item(role, self.text(element, outer)))
         else:
             self.children(element, context, path)
 
