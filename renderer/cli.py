@@ -225,10 +225,13 @@ def _package_date(dist: Path) -> datetime:
 
 
 def _read(args) -> int:
+    import unicodedata
+
     from .transcript import transcript
 
-    for item in transcript(args.file):
-        print(item)
+    for item in transcript(args.file):  # a foreign file's text must not drive the terminal
+        print("".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c
+                      for c in str(item)))
     return 0
 
 

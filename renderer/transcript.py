@@ -28,7 +28,7 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 MAX_MEMBER_BYTES = 50 << 20   # one document inflated from an EPUB
 MAX_TOTAL_BYTES = 200 << 20   # all documents of one EPUB
 MAX_RATIO = 100               # inflated : compressed, for members over 1 MB (text is ~5-10)
-MAX_DEPTH = 100               # structure-tree levels (our PDFs use about 15)
+MAX_DEPTH = 200               # structure-tree levels (our PDFs use about 15)
 # Entities are not expanded and nothing is loaded: a package or page cannot grow in parsing.
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 

@@ -380,3 +380,19 @@ def test_a_fatal_fetch_error_never_escapes_as_base_exception(tmp_path):
     with pytest.raises(RenderError, match=r"RecursionError.*; check the style sheets"):
         with fetcher.reporting():
             weasyprint.CSS(filename=str(sheet), url_fetcher=fetcher)
+
+
+def test_read_prints_no_terminal_control_characters(tmp_path):
+    """Text from a foreign PDF (here /ActualText with an escape that clears the screen and a
+    NUL) is printed escaped, on its line."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+    para = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.P,
+                                                P=root, ActualText="\x1b[2Jall\x00good"))
+    root.K = pikepdf.Array([para])
+    pdf.Root.StructTreeRoot = root
+    path = tmp_path / "escape.pdf"
+    pdf.save(path)
+    result = run_cli("read", path)
+    assert result.stdout == "[paragraph] \\x1b[2Jall\\x00good\n"
