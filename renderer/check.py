@@ -216,4 +216,3 @@ def run_checks(dist: Path) -> int:
 def _page_error():
     import page
     return page.PageError
-
