@@ -36,12 +36,18 @@ def main(argv=None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # an internal fault: say so in one line, keep going quietly
-        if args.debug:
+    except SystemExit:
+        raise
+    except BaseException as error:  # an internal fault (some libraries raise BaseException,
+        if args.debug:               # e.g. WeasyPrint's FatalURLFetchingError): one line
             raise
-        print(one_line(f"{NAME}: internal error: {type(error).__name__}: {error}; rerun with "
-                       "--debug and report it"), file=sys.stderr)
+        print(one_line(f"{NAME}: internal error: {_one_line(error)}; rerun with --debug and "
+                       "report it"), file=sys.stderr)
         return 1
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -126,6 +132,9 @@ def _render(args) -> int:
         if missing:
             raise RenderError(args.styles, None, f"no {missing[0]} in this styles folder; "
                               "copy styles/ and edit the copy")
+        from .confine import check_imports
+        sheets = [args.styles / n for n in ("base.css", "screen.css", "print.css", "epub.css")]
+        check_imports(sheets, [args.styles])  # an @import loop, or one leaving the folder
         options = replace(options, styles=args.styles.resolve())
     articles = find_articles(args.articles)
     if not articles:
@@ -138,7 +147,7 @@ def _render(args) -> int:
 def _render_each(args, articles, options) -> int:
     from .build import build_article
 
-    failures, writers = [], {}
+    failures, writers, crashes = [], {}, 0  # every article is tried, as `build` does
     for article in articles:
         try:
             _one_writer(article, writers, args.out)
@@ -146,7 +155,15 @@ def _render_each(args, articles, options) -> int:
         except RenderError as error:
             if args.debug:
                 raise
-            failures.append(error)
+            failures.append(str(error))
+            continue
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # an internal fault in one article stops no other
+            if args.debug:
+                raise
+            crashes += 1
+            failures.append(f"{article}: internal error: {_one_line(error)}; rerun with --debug")
             continue
         for warning in result.warnings:
             print(warning, file=sys.stderr)
@@ -156,10 +173,11 @@ def _render_each(args, articles, options) -> int:
     for error in failures:  # every failure, together, at the end
         print(error, file=sys.stderr)
     if failures:
-        print(f"{len(failures)} of {len(articles)} article(s) failed; nothing was written for "
-              "them", file=sys.stderr)
+        print(f"{len(failures)} of {len(articles)} article(s) failed"
+              + ("" if crashes else "; nothing was written for them"), file=sys.stderr)
+    if crashes < len(failures):  # bad input first: exit 2
         return EXIT_BAD_INPUT
-    return 0
+    return 1 if crashes else 0
 
 
 def _one_writer(article: Path, writers: dict, out: Path):
@@ -237,10 +255,13 @@ def _package_date(dist: Path) -> datetime:
 
 
 def _read(args) -> int:
+    import unicodedata
+
     from .transcript import transcript
 
-    for item in transcript(args.file):
-        print(item)
+    for item in transcript(args.file):  # a foreign file's text must not drive the terminal
+        print("".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c
+                      for c in str(item)))
     return 0
 
 

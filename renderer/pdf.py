@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import tagfix, xmp
-from .confine import ARTICLE_BASE_URL, ConfinedFetcher
+from .confine import ARTICLE_BASE_URL, ConfinedFetcher, check_imports
 from .files import confined_file
 from .xmp import Provenance
 
@@ -57,6 +57,7 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
 
     stylesheets = [confined_file(Path(p).parent, Path(p).name) for p in stylesheets]
+    check_imports(stylesheets, [Path(p).parent for p in stylesheets])  # before WeasyPrint
     fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets], images)
     font_config = font_config or weasyprint.text.fonts.FontConfiguration()
     with fetcher.reporting():

@@ -7,11 +7,15 @@ browsers expose them). The result is a list of `Item(role, text)`; `renderer rea
 """
 from __future__ import annotations
 
+import io
+import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 from lxml import etree, html as lxml_html
 
 from .errors import RenderError
@@ -19,6 +23,15 @@ from .tagfix import join_text
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+# `read` opens files the renderer did not make: what it inflates from an EPUB is bounded (a
+# 3 MB zip bomb once took 6 GB), and so is the depth of a PDF structure tree it walks.
+MAX_MEMBER_BYTES = 50 << 20   # one document inflated from an EPUB
+MAX_TOTAL_BYTES = 200 << 20   # all documents of one EPUB
+MAX_RATIO = 100               # inflated : compressed, for members over 1 MB (text is ~5-10)
+MAX_DEPTH = 200               # structure-tree levels (our PDFs use about 15)
+# Entities are not expanded and nothing is loaded: a package or page cannot grow in parsing.
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
 # Roles that exist in one format only (landmarks, list labels, the skip link): transcripts of
 # the same article agree once these are set aside.
 FORMAT_SPECIFIC = {"landmark", "skip link", "label"}
@@ -43,11 +56,11 @@ def transcript(path) -> list[Item]:
         raise RenderError(path, None, "no such file; give a rendered .pdf, .epub or .html file")
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return pdf_transcript(path.read_bytes())
+        return pdf_transcript(path.read_bytes(), name=path)
     if suffix == ".epub":
         return epub_transcript(path)
     if suffix in (".html", ".htm", ".xhtml"):
-        return html_transcript(path.read_bytes())
+        return html_transcript(path.read_bytes(), name=path)
     raise RenderError(path, None, "not a PDF, EPUB or HTML file; give a .pdf, .epub or .html file")
 
 
@@ -65,8 +78,12 @@ _BLOCK_ROLES = {"h1": "heading 1", "h2": "heading 2", "h3": "heading 3", "h4": "
 _LANDMARKS = {"header": "banner", "main": "main", "footer": "contentinfo"}
 
 
-def html_transcript(data: bytes) -> list[Item]:
-    root = lxml_html.fromstring(data)
+def html_transcript(data: bytes, name="HTML") -> list[Item]:
+    try:
+        root = lxml_html.fromstring(data)
+    except (etree.ParserError, ValueError) as error:  # empty, or nothing a parser can use
+        raise RenderError(name, None, f"not an HTML page ({said(error)}); give a rendered "
+                          ".html file") from None
     body = root.find(".//body")
     items: list[Item] = []
     _walk_html(body if body is not None else root, items, in_caption=False, in_quote=False)
@@ -75,20 +92,89 @@ def html_transcript(data: bytes) -> list[Item]:
 
 def epub_transcript(path: Path) -> list[Item]:
     """The spine's linear documents, in order (the nav is not read as content)."""
-    with zipfile.ZipFile(path) as book:
-        container = etree.fromstring(book.read("META-INF/container.xml"))
-        opf_path = container.find(".//{*}rootfile").get("full-path")
-        opf = etree.fromstring(book.read(opf_path))
-        base = str(Path(opf_path).parent)
-        manifest = {i.get("id"): i.get("href") for i in opf.iter("{*}item")}
-        items: list[Item] = []
-        for ref in opf.iter("{*}itemref"):
-            if ref.get("linear") == "no":
-                continue
-            name = f"{base}/{manifest[ref.get('idref')]}" if base != "." else manifest[ref.get("idref")]
-            document = etree.fromstring(book.read(name))
-            _walk_html(document.find(f"{XHTML}body"), items, in_caption=False, in_quote=False)
+    try:
+        with zipfile.ZipFile(path) as zipped:
+            book = _Book(path, zipped)
+            opf_path = book.rootfile()
+            opf = book.xml(opf_path)
+            base = str(Path(opf_path).parent)
+            manifest = {i.get("id"): i.get("href") for i in opf.iter("{*}item")}
+            items: list[Item] = []
+            for ref in opf.iter("{*}itemref"):
+                if ref.get("linear") == "no":
+                    continue
+                href = manifest.get(ref.get("idref"))
+                if not href:
+                    raise book.wrong(f"the spine names item '{ref.get('idref')}', which the "
+                                     f"package ({opf_path}) does not list", "a damaged book")
+                name = f"{base}/{href}" if base != "." else href
+                body = book.xml(name).find(f"{XHTML}body")
+                if body is None:
+                    raise book.wrong(f"{name} has no XHTML <body>", "not an EPUB 3 document")
+                _walk_html(body, items, in_caption=False, in_quote=False)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+            OSError) as error:  # not a zip, a bad CRC, an unknown method, encrypted, truncated
+        raise RenderError(path, None, f"not a readable EPUB ({said(error)}); give an .epub "
+                          "file, or re-make this one") from None
     return items
+
+
+class _Book:
+    """An EPUB's zip, read within limits: members are inflated through a bounded stream (the
+    sizes a zip declares are checked first but not trusted), and parsed without entities."""
+
+    def __init__(self, path: Path, zipped: zipfile.ZipFile):
+        self.path, self.zipped, self.total = path, zipped, 0
+
+    def wrong(self, what: str, kind: str) -> RenderError:
+        return RenderError(self.path, None, f"{what}: {kind}; check it with EPUBCheck "
+                           "(`renderer check`) or re-make it")
+
+    def rootfile(self) -> str:
+        container = self.xml("META-INF/container.xml")
+        rootfile = container.find(".//{*}rootfile")
+        if rootfile is None or not rootfile.get("full-path"):
+            raise self.wrong("META-INF/container.xml names no package (rootfile)", "not an EPUB")
+        return rootfile.get("full-path")
+
+    def xml(self, name: str):
+        try:
+            return etree.fromstring(self.read(name), _XML)
+        except etree.XMLSyntaxError as error:
+            raise self.wrong(f"{name} is not well-formed XML ({said(error)})",
+                             "a damaged book") from None
+
+    def read(self, name: str) -> bytes:
+        try:
+            info = self.zipped.getinfo(name)
+        except KeyError:
+            raise self.wrong(f"it has no {name}", "not an EPUB, or a damaged one") from None
+        declared = max(info.file_size, 0)
+        if (declared > MAX_MEMBER_BYTES or self.total + declared > MAX_TOTAL_BYTES
+                or declared > 1 << 20 and declared > MAX_RATIO * max(info.compress_size, 1)):
+            raise self._too_big(name, declared)
+        with self.zipped.open(info) as stream:
+            data = stream.read(MAX_MEMBER_BYTES + 1)
+        self.total += len(data)
+        if len(data) > MAX_MEMBER_BYTES or self.total > MAX_TOTAL_BYTES:
+            raise self._too_big(name, len(data))
+        return data
+
+    def _too_big(self, name: str, size: int) -> RenderError:
+        return RenderError(self.path, None, f"{name} would inflate to {size / 2**20:.0f} MB "
+                           f"(from {self.zipped.getinfo(name).compress_size / 2**20:.1f} MB): "
+                           f"over the limits `read` keeps ({MAX_MEMBER_BYTES >> 20} MB a "
+                           f"document, {MAX_TOTAL_BYTES >> 20} MB a book, {MAX_RATIO}:1 "
+                           "compression), as a zip bomb would be; do not open this file")
+
+
+def said(error: BaseException) -> str:
+    """What a library said about a foreign file, as one short line of printable text."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = re.sub(r" \(<string>, line \d+\)$", "", text)
+    text = re.sub(r"^stream <_io\.BytesIO object at 0x[0-9a-f]+>: ", "", text)  # pikepdf's
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _local(tag) -> str:
@@ -175,18 +261,31 @@ _PDF_ROLES = {"/H1": "heading 1", "/H2": "heading 2", "/H3": "heading 3", "/H4":
 _INLINE = {"/Span", "/Link", "/Quote", "/Code", "/NonStruct", "/Em", "/Strong"}
 
 
-def pdf_transcript(data: bytes) -> list[Item]:
-    import pikepdf
-
+def pdf_transcript(data: bytes, name="PDF") -> list[Item]:
     from .tagfix import mcid_glyphs
 
-    pdf = pikepdf.open(__import__("io").BytesIO(data))
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        raise RenderError(name, None, "the PDF is encrypted; give an unencrypted copy") from None
+    except pikepdf.PdfError as error:
+        raise RenderError(name, None, f"not a PDF that can be opened ({said(error)}); give "
+                          "a .pdf file, or repair this one (e.g. `qpdf in.pdf out.pdf`)") from None
     if "/StructTreeRoot" not in pdf.Root:
-        raise RenderError("PDF", None, "the PDF is not tagged: a screen reader gets no structure")
-    walker = _PdfWalker(pdf, mcid_glyphs(data))
-    root = pdf.Root.StructTreeRoot
-    for kid in _kids(root):
-        walker.block(kid, context="")
+        raise RenderError(name, None, "the PDF is not tagged (no StructTreeRoot): a screen "
+                          "reader gets no structure; re-make it with tagging on (PDF/UA)")
+    try:
+        walker = _PdfWalker(pdf, mcid_glyphs(pdf), name)
+        for kid in _kids(pdf.Root.StructTreeRoot):
+            walker.block(kid, "", ())
+    except RecursionError:  # nesting inside one object, beyond what the depth guard sees
+        raise RenderError(name, None, f"the structure tree is nested too deep (over "
+                          f"{MAX_DEPTH} levels); the file is damaged: re-make it") from None
+    except (pikepdf.PdfError, AttributeError, KeyError, TypeError, ValueError,
+            IndexError) as error:  # a key missing or of the wrong type in a foreign file
+        raise RenderError(name, None, f"the structure tree or page text is malformed "
+                          f"({type(error).__name__}: {said(error)}); check the file with a "
+                          "PDF/UA validator (`renderer check`) or re-make it") from None
     return walker.items
 
 
@@ -199,74 +298,102 @@ def _kids(node) -> list:
 
 
 class _PdfWalker:
-    def __init__(self, pdf, texts):
+    """Walks the tag tree in order. `path` holds the elements above the current one, by
+    object number, so a tree that loops (an element inside itself or its parent) is refused
+    rather than followed forever; an element reached twice otherwise is read once."""
+
+    def __init__(self, pdf, texts, name="PDF"):
         self.pdf = pdf
         self.texts = texts
+        self.name = name
         self.pages = {page.obj.objgen: n for n, page in enumerate(pdf.pages)}
         self.items: list[Item] = []
+        self.seen: set = set()
 
-    def text(self, element) -> str:
-        return join_text([self._raw(element)])
+    def enter(self, element, path: tuple) -> tuple:
+        """`path` with `element` added; refuse a loop or a tree deeper than MAX_DEPTH."""
+        key = element.objgen
+        if key != (0, 0) and key in path:
+            raise RenderError(self.name, None, f"the structure tree loops (element {key[0]} "
+                              f"{key[1]} R contains itself); the file is damaged: re-make it "
+                              "with a PDF/UA tagging tool")
+        if len(path) >= MAX_DEPTH:
+            raise RenderError(self.name, None, f"the structure tree is nested too deep (over "
+                              f"{MAX_DEPTH} levels); the file is damaged or hostile: re-make it")
+        return path + (key,)
 
-    def _raw(self, element) -> str:
-        import pikepdf
+    def text(self, element, path) -> str:
+        return join_text([self._raw(element, path)])
+
+    def _raw(self, element, path) -> str:
+        path = self.enter(element, path)
         if "/ActualText" in element:
             return str(element.ActualText)  # what assistive technology reads instead
         if element.get("/S") == "/Figure" and "/Alt" in element:
             return str(element.Alt)
-        page = self.pages.get(element.Pg.objgen, 0) if "/Pg" in element else 0
+        page = self._page(element)
         pieces = []
         for kid in _kids(element):
             if isinstance(kid, int):
                 pieces.append("".join(self.texts.get((page, int(kid)), ())))
             elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
-                pieces.append("".join(self.texts.get((self.pages[kid.Pg.objgen], int(kid.MCID)), ())))
+                pieces.append("".join(self.texts.get((self._page(kid), int(kid.MCID)), ())))
             elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
-                pieces.append(self._raw(kid))
+                pieces.append(self._raw(kid, path))
         return "".join(pieces)
 
-    def block(self, element, context):
-        import pikepdf
+    def _page(self, element) -> int:
+        page = element.get("/Pg")
+        return self.pages.get(page.objgen, 0) if isinstance(page, pikepdf.Dictionary) else 0
+
+    def block(self, element, context, path):
         if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
             return
+        outer, path = path, self.enter(element, path)  # `outer`: for reading its own text
+        if element.objgen != (0, 0):
+            if element.objgen in self.seen:
+                return
+            self.seen.add(element.objgen)
         tag = str(element.S)
+        parent = element.get("/P")
         if tag == "/Figure":
             if "/Alt" in element:
                 self.items.append(Item("figure", str(element.Alt)))
-        elif tag == "/Caption" and element.P.get("/S") == "/Table":
-            self.items.append(Item("table caption", self.text(element)))
+        elif tag == "/Caption" and isinstance(parent, pikepdf.Dictionary) and parent.get("/S") == "/Table":
+            self.items.append(Item("table caption", self.text(element, outer)))
         elif tag == "/Caption":
-            self.children(element, "caption")
+            self.children(element, "caption", path)
         elif tag == "/BlockQuote":
-            self.children(element, "quote")
+            self.children(element, "quote", path)
         elif tag == "/Part":
             self.items.append(Item("landmark", "main"))
-            self.children(element, context)
+            self.children(element, context, path)
         elif tag == "/L":
             count = sum(1 for k in _kids(element) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/LI")
             self.items.append(Item("label", f"list of {count} items"))
-            self.children(element, context)
+            self.children(element, context, path)
         elif tag == "/LBody":
             inline = [k for k in _kids(element) if not _is_block(k)]
-            own = join_text(self._raw(k) if isinstance(k, pikepdf.Dictionary) else "" for k in inline)
+            own = join_text(self._raw(k, path) if isinstance(k, pikepdf.Dictionary) else ""
+                            for k in inline)
             if own.strip():
                 self.items.append(Item("item", own))
             for kid in _kids(element):
                 if _is_block(kid):
-                    self.block(kid, context)
+                    self.block(kid, context, path)
         elif tag == "/Table":
-            self.children(element, context)
+            self.children(element, context, path)
         elif tag in _PDF_ROLES:
             role = _PDF_ROLES[tag]
             if tag == "/P" and context in ("caption", "quote"):
                 role = context
-            self.items.append(Item(role, self.text(element)))
+            self.items.append(Item(role, self.text(element, outer)))
         else:
-            self.children(element, context)
+            self.children(element, context, path)
 
-    def children(self, element, context):
+    def children(self, element, context, path):
         for kid in _kids(element):
-            self.block(kid, context)
+            self.block(kid, context, path)
 
 
 def _is_block(node) -> bool:
