@@ -59,7 +59,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     chapter = epub.EpubItem(uid="article", file_name=CHAPTER, media_type="application/xhtml+xml",
                             content=xhtml.encode("utf-8"))
     book.add_item(chapter)
-    for number, figure in enumerate(doc.figures, 1):
+    for number, figure in enumerate((f for f in doc.figures if f.src), 1):
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=figure.src,
                                     media_type=_image_type(figure.src), content=images[figure.src]))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",

@@ -78,7 +78,8 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(kind=lambda node: type(node).__name__, lang_attrs=_lang_attrs,
                        isolate_rtl=isolate_rtl, attach_spaces=attach_spaces,
-                       align_attr=_align_attr, image_src=lambda f: f.src)
+                       align_attr=_align_attr, image_src=lambda f: f.src,
+                       not_preserved_label=m.NOT_PRESERVED_LABEL)
     return env
 
 

@@ -19,7 +19,7 @@ FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "GIF": (".gif",), "WEBP"
 
 def inspect_images(doc: m.Document, article_dir: Path) -> dict[str, tuple[int, int]]:
     """Width and height of every figure's image; a broken or hostile file is a RenderError."""
-    return {f.src: _inspect(article_dir / f.src, doc.source_path, f) for f in doc.figures}
+    return {f.src: _inspect(article_dir / f.src, doc.source_path, f) for f in doc.figures if f.src}
 
 
 def _inspect(path: Path, source: str, figure: m.Figure) -> tuple[int, int]:
@@ -110,7 +110,7 @@ def prepared_images(doc: m.Document, article_dir: Path, cache_dir: Path | None,
                     max_edge: int = DEFAULT_MAX_EDGE, quality: int = DEFAULT_QUALITY) -> dict[str, bytes]:
     """Each figure's prepared bytes, from the cache (keyed by content hash + settings) if there."""
     out = {}
-    for figure in doc.figures:
+    for figure in (f for f in doc.figures if f.src):  # a figure not preserved has no image
         data = (article_dir / figure.src).read_bytes()
         key = hashlib.sha256(data + f"|{max_edge}|{quality}".encode()).hexdigest()
         cached = cache_dir / f"{key}{Path(figure.src).suffix.lower()}" if cache_dir else None

@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree, html as lxml_html
 
 from .errors import RenderError
+from .model import NOT_PRESERVED_LABEL, NOT_PRESERVED_ROLE
 from .tagfix import join_text
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -124,6 +125,8 @@ def _walk_html(element, items, in_caption, in_quote):
             _walk_html(child, items, in_caption, in_quote)
         elif tag == "li":
             _list_item(child, items, in_caption, in_quote)
+        elif tag == "p" and "figure-alt" in (child.get("class") or "").split():
+            items.append(Item(NOT_PRESERVED_ROLE, _inline_text(child)))  # read in place
         elif tag in _BLOCK_ROLES:
             role = "caption" if in_caption else "quote" if in_quote and tag == "p" else _BLOCK_ROLES[tag]
             items.append(Item(role, _inline_text(child)))
@@ -256,6 +259,8 @@ class _PdfWalker:
                     self.block(kid, context)
         elif tag == "/Table":
             self.children(element, context)
+        elif tag == "/Div" and self.is_not_preserved_frame(element):
+            self.not_preserved_frame(element)
         elif tag in _PDF_ROLES:
             role = _PDF_ROLES[tag]
             if tag == "/P" and context in ("caption", "quote"):
@@ -263,6 +268,19 @@ class _PdfWalker:
             self.items.append(Item(role, self.text(element)))
         else:
             self.children(element, context)
+
+    def is_not_preserved_frame(self, element) -> bool:
+        """The frame standing for an image not preserved: a Div whose first paragraph is the
+        label the writers put there (the PDF has no class names to go by)."""
+        first = next((k for k in _kids(element) if _is_block(k)), None)
+        return first is not None and first.get("/S") == "/P" and self.text(first) == NOT_PRESERVED_LABEL
+
+    def not_preserved_frame(self, element):
+        """Label, reason, then the alt text (third paragraph), as the HTML reads them."""
+        paragraphs = [k for k in _kids(element) if _is_block(k) and k.get("/S") == "/P"]
+        for index, paragraph in enumerate(paragraphs):
+            self.items.append(Item(NOT_PRESERVED_ROLE if index == 2 else "paragraph",
+                                   self.text(paragraph)))
 
     def children(self, element, context):
         for kid in _kids(element):
