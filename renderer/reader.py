@@ -152,6 +152,9 @@ class _Parser:
                                  "write it on one line after the colon")
             else:
                 values[key] = str(value).strip()
+        if values["capture_offset"] is not None and not values["capture_file"]:
+            raise self.error(lines.get("capture_offset", 1), "'capture_offset' has no "
+                             "'capture_file'; add the archive file's name, or remove the offset")
         if not langcodes.tag_is_valid(values["language"]):
             raise self.error(lines.get("language", 1), f"'{values['language']}' is not a BCP 47 "
                              "language tag; use one such as 'en', 'en-US' or 'ar'")
