@@ -149,3 +149,31 @@ def test_same_provenance_in_dublin_core_opf_and_xmp(seed):
         assert xmp["xmp:CreateDate"].startswith("2020-01-03")
         assert "U.S. Department of Defense" in raw
         assert meta["DC.rights"] in raw
+
+
+def test_no_stream_data_ends_in_cr_before_endstream(tmp_path, seed):
+    """Flate data ending in CR (its Adler-32 does, one stream in 256) reads as CR LF before
+    `endstream` to the PDF/A check: such streams get one harmless byte more, and pass."""
+    import zlib
+
+    from renderer.pdf import _no_cr_before_endstream
+    from renderer.tagfix import save
+    pdf = pikepdf.open(seed["pdf"])
+    contents = pdf.pages[0].Contents
+    plain = contents.read_bytes()
+    while not zlib.compress(plain).endswith(b"\r"):
+        plain += b"\n"
+    contents.write(zlib.compress(plain), filter=pikepdf.Name.FlateDecode)
+    broken = save(pdf)
+    assert b"\r\nendstream" in broken
+    (tmp_path / "broken.pdf").write_bytes(broken)
+    assert not page_validate(tmp_path / "broken.pdf", "pdfa-3a")
+    fixed = _no_cr_before_endstream(broken)
+    (tmp_path / "fixed.pdf").write_bytes(fixed)
+    assert page_validate(tmp_path / "fixed.pdf", "pdfa-3a") and page_validate(tmp_path / "fixed.pdf", "ua1")
+    assert first_words_of_pdf_pages(tmp_path / "fixed.pdf", 50) == first_words_of_pdf_pages(seed["pdf"], 50)
+
+
+def page_validate(path, profile) -> bool:
+    import page
+    return page.validate_pdf(str(path), profile=profile).is_compliant

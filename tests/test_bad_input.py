@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED_ARTICLE, run_cli
-from test_errors import FRONT, assert_refused, make_article
+from test_errors import FRONT, PHOTO, assert_refused, make_article
 
 FIG = "```figure\nsrc: images/photo.jpg\nalt: Boats on a river.\n"  # fence on line 9 after FRONT
 
@@ -141,7 +141,7 @@ def test_file_that_is_not_an_image(tmp_path):
 
 def test_truncated_jpeg(tmp_path):
     article = article_with(tmp_path, FRONT + FIG + "```\n")
-    data = (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes()
+    data = PHOTO.read_bytes()
     (article / "images" / "photo.jpg").write_bytes(data[: len(data) // 3])
     assert_refused(article, tmp_path / "dist", 9, "damaged or truncated")
 
@@ -182,7 +182,7 @@ def test_src_outside_the_article(tmp_path, src, words):
 
 def test_symlink_pointing_outside(tmp_path):
     secret = tmp_path / "outside.jpg"
-    secret.write_bytes((SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes())
+    secret.write_bytes(PHOTO.read_bytes())
     article = article_with(tmp_path, FRONT + FIG.replace("photo.jpg", "link.jpg") + "```\n", images=())
     os.symlink(secret, article / "images" / "link.jpg")
     assert_refused(article, tmp_path / "dist", 10, "outside the article folder")
