@@ -289,8 +289,8 @@ class _Parser:
         """Check a figure's fields (from a figure block or a Markdown image) and build it."""
         fields = {k: ("" if v is None else v) for k, v in data.items()}
         if "missing" in fields and not (isinstance(fields["missing"], str) and fields["missing"].strip()):
-            raise self.error(lines.get("missing", fence_line), f"{name}: 'missing' must say why the "
-                             "image is not preserved, e.g. 'missing: not captured with the page'")
+            raise self.error(lines.get("missing", fence_line), f"{name}: 'missing' is empty; say why "
+                             "the image is not preserved, e.g. 'missing: not captured with the page'")
         for key, value in fields.items():
             if key != "decorative" and not isinstance(value, (str, int, float)):
                 raise self.error(lines.get(key, fence_line), f"{name}: '{key}' must be text; "

@@ -86,13 +86,15 @@ def test_every_pdf_is_pdfa3a_and_pdfua1(dist):
             assert "/OutputIntents" in pdf.Root
 
 
-def test_pdfa_check_is_real(tmp_path, seed):
+def test_pdfa_check_is_real(tmp_path, dist):
     """Turn interpolation on for an image (forbidden in PDF/A) and the PDF/A-3a profile says so."""
     import page
-    pdf = pikepdf.open(seed["pdf"])
-    for xobject in pdf.pages[0].Resources.XObject.values():
-        if xobject.get("/Subtype") == "/Image":
-            xobject.Interpolate = True
+    pdf = pikepdf.open(dist / "everything" / "everything.pdf")
+    images = [x for p in pdf.pages for x in p.Resources.get("/XObject", {}).values()
+              if x.get("/Subtype") == "/Image"]
+    assert images
+    for xobject in images:
+        xobject.Interpolate = True
     pdf.save(tmp_path / "broken.pdf")
     assert not page.validate_pdf(str(tmp_path / "broken.pdf"), profile="pdfa-3a").is_compliant
 
