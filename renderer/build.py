@@ -134,7 +134,11 @@ def provenance(doc, build_date: datetime) -> Provenance:
     return Provenance(title=meta.title, language=meta.language, publisher=meta.publisher,
                       published=meta.published.isoformat(), rendered=build_date,
                       rights=meta.rights, source=meta.source, identifier=meta.identifier,
-                      source_sha256=doc.source_sha256, renderer=f"{NAME} {__version__}")
+                      source_sha256=doc.source_sha256, renderer=f"{NAME} {__version__}",
+                      captured=meta.captured.strftime("%Y-%m-%dT%H:%M:%SZ") if meta.captured else "",
+                      capture_id=meta.capture_id, capture_file=meta.capture_file,
+                      capture_offset=meta.capture_offset, capture_digest=meta.capture_digest,
+                      capture_software=meta.capture_software)
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

@@ -54,7 +54,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     for name, data in stylesheets.items():
         book.add_item(epub.EpubItem(uid=f"style-{Path(name).stem}", file_name=f"styles/{name}",
                                     media_type="text/css", content=data))
-    names = epub_image_names(dict.fromkeys(f.src for f in doc.figures))
+    names = epub_image_names(dict.fromkeys(f.src for f in doc.figures if f.src))
     xhtml = render_xhtml(doc, style_names, image_sizes, provenance, names)
     if pages:
         xhtml = insert_page_markers(xhtml, page_starts, xhtml=True)
@@ -84,23 +84,27 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
 
 
 def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = False):
-    """EPUB Accessibility 1.1 metadata, derived from what the article actually contains."""
+    """EPUB Accessibility 1.1 metadata, derived from what the article actually contains.
+
+    A figure whose image was not preserved is text (its alt shown as text), not visual content:
+    it neither makes the book visual nor needs the alternativeText feature."""
     informative = [f for f in doc.figures if not f.decorative]
+    images = [f for f in informative if f.preserved]
     all_alt = all(f.alt for f in informative)
     features = ["structuralNavigation", "tableOfContents", "readingOrder",
                 "displayTransformability"]
-    if informative and all_alt:
+    if images and all(f.alt for f in images):
         features.append("alternativeText")
-    if any(f.description for f in informative):
+    if any(f.description for f in images):
         features.append("longDescription")
     if pages:
         features += ["pageBreakMarkers", "pageNavigation"]
     rows = [("schema:accessMode", "textual", {})]
-    if informative:
+    if images:
         rows.append(("schema:accessMode", "visual", {}))
     if all_alt:
         rows.append(("schema:accessModeSufficient", "textual", {}))
-    if informative:
+    if images:
         rows.append(("schema:accessModeSufficient", "textual,visual", {}))
     rows += [("schema:accessibilityFeature", f, {}) for f in features]
     rows.append(("schema:accessibilityHazard", "none", {}))
@@ -113,12 +117,13 @@ def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = 
 
 def accessibility_summary(doc: m.Document, pages: bool = False) -> str:
     """Plain words on what a reader gets and what they do not: written from the content."""
-    informative = [f for f in doc.figures if not f.decorative]
-    decorative = len(doc.figures) - len(informative)
+    informative = [f for f in doc.figures if not f.decorative and f.preserved]
+    lost = [f for f in doc.figures if not f.decorative and not f.preserved]
+    decorative = sum(1 for f in doc.figures if f.decorative and f.preserved)
     parts = ["This EPUB is one article with a table of contents, headings in order and a "
              "reading order that follows the original."]
     if informative:
-        count = _count(len(informative), "photo")
+        count = _count(len(informative), "preserved photo" if lost else "photo")
         captioned = sum(1 for f in informative if f.has_caption)
         parts.append(f"It has {count}; each has a text alternative"
                      + (" and a visible caption with title, credit and identifier where the "
@@ -130,14 +135,21 @@ def accessibility_summary(doc: m.Document, pages: bool = False) -> str:
                          f"{'has' if described == 1 else 'have'} an extended description.")
     else:
         parts.append("It has no informative images.")
+    if lost:
+        one = len(lost) == 1
+        parts.append(f"{_count(len(lost), 'photo').capitalize()} {'was' if one else 'were'} not "
+                     f"preserved in the archive; {'its' if one else 'their'} text "
+                     f"alternative{'' if one else 's'} {'is' if one else 'are'} shown as text "
+                     "in a labelled frame.")
     if decorative:
         parts.append(f"{_count(decorative, 'decorative image')} carry no information and "
                      "are hidden from assistive technology.")
     if pages:
         parts.append("Page break markers and a page list give the page numbers of the PDF "
                      "edition, so a citation to a page works in both.")
-    parts.append("No content relies on colour, sound or motion. What the photos show beyond "
-                 "their text alternatives and captions cannot be perceived without sight.")
+    parts.append("No content relies on colour, sound or motion." + (
+        " What the photos show beyond their text alternatives and captions cannot be perceived "
+        "without sight." if informative else ""))
     return " ".join(parts)
 
 

@@ -52,6 +52,21 @@ def published_text(doc: m.Document) -> str:
     return f"{day.strftime('%B')} {day.day}, {day.year}"
 
 
+def captured_text(meta: m.Metadata) -> str:
+    """'3 January 2020, 14:05:09 UTC': the colophon is in English, whatever the article's language."""
+    when = meta.captured
+    return f"{when.day} {when:%B %Y, %H:%M:%S} UTC" if when else ""
+
+
+def capture_record(meta: m.Metadata) -> str:
+    """'urn:uuid:… (crawl.warc.gz, offset 1234)', with what the article gives."""
+    where = meta.capture_file + (f", offset {meta.capture_offset}"
+                                 if meta.capture_file and meta.capture_offset is not None else "")
+    if meta.capture_id:
+        return f"{meta.capture_id} ({where})" if where else meta.capture_id
+    return where
+
+
 def is_english(doc: m.Document) -> bool:
     return doc.metadata.language.split("-")[0].lower() == "en"
 
@@ -72,6 +87,7 @@ def _context(doc: m.Document, image_sizes, provenance=None, image_names=None):
                 image_src=lambda f: image_url(names.get(f.src, f.src)),
                 notice_id=lambda node: notice_ids[id(node)],
                 doc=doc, meta=doc.metadata, published_text=published_text(doc),
+                captured_text=captured_text(doc.metadata), capture_record=capture_record(doc.metadata),
                 dir_attr=Markup(f' dir="{direction}"') if direction else "",
                 # The renderer's own words (byline, colophon, labels) are English: say so.
                 ui_lang=Markup("") if is_english(doc) else _lang_attrs("en", "ltr"),
@@ -90,7 +106,8 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(kind=lambda node: type(node).__name__, lang_attrs=_lang_attrs,
                        isolate_rtl=isolate_rtl, attach_spaces=attach_spaces,
-                       align_attr=_align_attr)
+                       align_attr=_align_attr,
+                       not_preserved_label=m.NOT_PRESERVED_LABEL)
     return env
 
 

@@ -23,7 +23,7 @@ def inspect_images(doc: m.Document, article_dir: Path) -> dict[str, tuple[int, i
     """Width and height of every figure's image; a broken or hostile file is a RenderError."""
     sizes: dict[str, tuple[int, int]] = {}
     for figure in doc.figures:
-        if figure.src not in sizes:
+        if figure.src and figure.src not in sizes:  # a figure not preserved has no image
             sizes[figure.src] = _inspect(article_dir / figure.src, doc.source_path, figure)
     return sizes
 
@@ -361,7 +361,7 @@ def prepared_images(doc: m.Document, article_dir: Path, cache_dir: Path | None,
     (keyed by content hash, settings and the preparation's version) if there."""
     out = {}
     for figure in doc.figures:
-        if figure.src in out:
+        if not figure.src or figure.src in out:  # a figure not preserved has no image
             continue
         data = (article_dir / figure.src).read_bytes()
         key = hashlib.sha256(data + f"|{max_edge}|{quality}|{PREPARATION}".encode()).hexdigest()

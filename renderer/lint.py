@@ -28,7 +28,9 @@ def lint_document(doc: m.Document) -> list[Finding]:
 
 
 def lint_figure(figure: m.Figure, path: str) -> list[Finding]:
-    name = f"figure '{figure.src}'"
+    # A figure not preserved has no file name: its alt is still shown (as text), so the rules hold.
+    name = f"figure '{figure.src}'" if figure.src else \
+        f"not-preserved figure '{figure.original or figure.id}'"
 
     def finding(code, severity, message):
         return Finding(code, severity, path, figure.line, f"{name}: {message}")

@@ -5,7 +5,7 @@ Writers never look at Markdown; if a writer needs a fact, it belongs here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Optional, Union
 
 
@@ -101,6 +101,8 @@ class Figure:
 
     `alt` says what the image shows; `caption` says what it means; they are never the same text.
     Labels keep the source's own wording ("Photo By", "VIRIN") instead of a generic one.
+    A figure whose image the archive does not hold has no `src` and says why in `missing`:
+    its facts are still the record, so it stays a Figure (writers show the alt as text).
     """
     src: str
     alt: str
@@ -114,10 +116,21 @@ class Figure:
     decorative: bool = False
     id: str = ""
     line: int = 0  # source line, for messages
+    missing: str = ""   # why the image is not preserved (then src is ""); English, like our labels
+    original: str = ""  # the image's URL in the capture: provenance only, never fetched
 
     @property
     def has_caption(self) -> bool:
         return bool(self.title or self.caption or self.credit or self.identifier)
+
+    @property
+    def preserved(self) -> bool:
+        return not self.missing
+
+
+# What every output shows (and `renderer read` reports) for a figure whose image was not kept.
+NOT_PRESERVED_LABEL = "Image not preserved in the archive"
+NOT_PRESERVED_ROLE = "figure not preserved"
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,13 @@ class Metadata:
     source: str = ""
     notice: str = ""
     identifier: str = ""  # stable, derived from the source when not given
+    # Capture provenance (from a WARC/WACZ record or a saved page), all optional.
+    captured: Optional[datetime] = None  # when the page was captured, in UTC
+    capture_id: str = ""        # the WARC record ID, e.g. urn:uuid:…
+    capture_file: str = ""      # the archive file's name, e.g. crawl.warc.gz
+    capture_offset: Optional[int] = None  # the record's byte offset in that file
+    capture_digest: str = ""    # the payload digest, e.g. sha1:…
+    capture_software: str = ""  # the tool that captured the page
 
 
 @dataclass(frozen=True)

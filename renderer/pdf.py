@@ -80,7 +80,42 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     pdf = tagfix.repair_tags(raw.getvalue(), layout.continued, language_passages(html))
     if provenance is not None:
         xmp.finish(pdf, provenance)
-    return tagfix.save(pdf), layout
+    return _no_cr_before_endstream(tagfix.save(pdf)), layout
+
+
+def _no_cr_before_endstream(data: bytes) -> bytes:
+    """The same PDF with no text or font stream whose compressed data ends in CR.
+
+    qpdf writes LF before `endstream`; when a stream's data ends in CR, the file holds CR LF
+    there, which page-validation's PDF/A profile takes for the end-of-line marker, so it finds
+    /Length one byte too long (PDFA3A-STREAM-LENGTH-001). Flate data ends with the Adler-32 of
+    what it holds, so about one stream in 256 does, at any compression level (a font subset,
+    a page's content). One byte that changes nothing for a reader (a space after the last
+    content operator or after a font's tables) changes the checksum.
+    """
+    import zlib
+
+    import pikepdf
+
+    if b"\r\nendstream" not in data:
+        return data
+    pdf = pikepdf.open(io.BytesIO(data))
+    for stream in pdf.objects:
+        if not isinstance(stream, pikepdf.Stream) or not stream.read_raw_bytes().endswith(b"\r") \
+                or stream.get("/Filter") != pikepdf.Name.FlateDecode or "/DecodeParms" in stream:
+            continue
+        font = "/Length1" in stream or stream.get("/Subtype") in ("/CIDFontType0C", "/OpenType", "/Type1C")
+        if not font and ("/Type" in stream or "/Subtype" in stream or "/N" in stream):
+            continue  # an image, an ICC profile, an embedded file: its bytes are kept exactly
+        plain = stream.read_bytes()
+        packed = zlib.compress(plain)
+        while packed.endswith(b"\r"):  # the checksum's last byte is the sum of the bytes
+            plain += b" "
+            packed = zlib.compress(plain)
+        stream.write(packed, filter=pikepdf.Name.FlateDecode)
+        if "/Length1" in stream:
+            stream.Length1 = len(plain)
+    return tagfix.save(pdf)
 
 
 class _MissingGlyphs(logging.Handler):

@@ -12,7 +12,7 @@ import re
 import uuid
 from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields, is_dataclass, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -31,9 +31,13 @@ from .files import confined_file, ocf_forbidden
 ARTICLE_NAMES = ("article.md", "index.md")
 
 REQUIRED_META = ("title", "language", "published", "publisher", "rights")
-OPTIONAL_META = ("description", "author", "source", "notice", "identifier")
+CAPTURE_META = ("captured", "capture_id", "capture_file", "capture_offset", "capture_digest",
+                "capture_software")
+OPTIONAL_META = ("description", "author", "source", "notice", "identifier") + CAPTURE_META
 FIGURE_KEYS = ("src", "alt", "title", "caption", "credit", "credit_label", "identifier",
-               "identifier_label", "description", "decorative", "id")
+               "identifier_label", "description", "decorative", "id", "missing", "original",
+               "todo")
+TODO = "todo"  # a note for a person (e.g. from `renderer import`): render refuses until it is gone
 RTL_SCRIPTS = {"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg", "Samr", "Mand"}
 
 # Documented limits (README, "Bad input"): deeper input is refused, never half-rendered.
@@ -328,9 +332,11 @@ class _Parser:
         for key, value in data.items():
             self.check_text(value, lines.get(key, 1), f"{str(key)!r}")
         for key in data:
-            if key not in REQUIRED_META + OPTIONAL_META:
+            if key not in REQUIRED_META + OPTIONAL_META + (TODO,):
                 raise self.error(lines.get(key, 1), _unknown_key("front-matter field", key,
                                                                    REQUIRED_META + OPTIONAL_META))
+        if TODO in data:  # before the required fields: import leaves out what the todo asks for
+            raise self.needs_person(data[TODO], lines.get(TODO, 1))
         for key in REQUIRED_META:
             value = data.get(key)
             if value is None or (not isinstance(value, (dict, list)) and not str(value).strip()):
@@ -341,6 +347,10 @@ class _Parser:
             value = data.get(key)
             if key == "published":
                 values[key] = _date(value, lambda msg: self.error(lines.get(key, 1), msg))
+            elif key == "captured":
+                values[key] = _captured(value, lambda msg: self.error(lines.get(key, 1), msg))
+            elif key == "capture_offset":
+                values[key] = _offset(value, lambda msg: self.error(lines.get(key, 1), msg))
             elif value is None:
                 values[key] = ""
             elif isinstance(value, (dict, list)):
@@ -348,6 +358,9 @@ class _Parser:
                                  "write it on one line after the colon")
             else:
                 values[key] = str(value).strip()
+        if values["capture_offset"] is not None and not values["capture_file"]:
+            raise self.error(lines.get("capture_offset", 1), "'capture_offset' has no "
+                             "'capture_file'; add the archive file's name, or remove the offset")
         if not langcodes.tag_is_valid(values["language"]):
             raise self.error(lines.get("language", 1), f"{values['language']!r} is not a BCP 47 "
                              "language tag; use one such as 'en', 'en-US' or 'ar'")
@@ -359,6 +372,22 @@ class _Parser:
             key = values["source"] or sha256
             values["identifier"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
         return m.Metadata(**values)
+
+    def needs_person(self, value, line) -> RenderError:
+        """The refusal for a `todo` field: its text, then what to do about the line itself."""
+        notes = value if isinstance(value, list) else [value]
+        if not all(isinstance(note, (str, int, float)) and not isinstance(note, bool)
+                   for note in notes if note is not None):
+            return self.error(line, "'todo' must be a text or a list of texts; write what a "
+                              "person must do, or delete the 'todo' line")
+        texts = [" ".join(str(note).split()) for note in notes if note is not None]
+        texts = [text for text in texts if text]
+        if not texts:
+            return self.error(line, "'todo' is empty; write what a person must do, or delete "
+                              "the 'todo' line")
+        then = "do that" if len(texts) == 1 else "do these"
+        return self.error(line, f"needs a person: {'; '.join(texts)}; {then}, then delete the "
+                          "'todo' line")
 
     # ------------------------------------------------------------ blocks
     def blocks(self, nodes) -> tuple[m.Block, ...]:
@@ -381,6 +410,9 @@ class _Parser:
         attrs = node.attrs
         self.check_attrs(attrs, line)
         if node.type == "paragraph":
+            image = _alone_image(node)
+            if image is not None:
+                return self.implicit_figure(image, line)
             inlines = self.inlines(node.children[0].children if node.children else [], line)
             return m.Paragraph(inlines, str(attrs.get("lang", "")), self._dir(attrs))
         if node.type == "heading":
@@ -465,7 +497,24 @@ class _Parser:
             if key not in FIGURE_KEYS:
                 raise self.error(lines.get(key, fence_line), f"{name}: " +
                                  _unknown_key("figure field", key, FIGURE_KEYS))
+        if TODO in data:
+            raise self.needs_person(data[TODO], lines.get(TODO, fence_line))
+        return self.figure_from(data, lines, fence_line, name)
+
+    def implicit_figure(self, image, line: int) -> m.Figure:
+        """`![alt](src "title")` alone in a paragraph: a figure, as pandoc reads it."""
+        self.figure_count += 1
+        data = {"src": str(image.attrs.get("src", "")), "title": str(image.attrs.get("title") or ""),
+                "alt": m.plain_text(self.inlines(image.children, line))}
+        return self.figure_from(data, {}, line, f"figure {self.figure_count}", implicit=True)
+
+    def figure_from(self, data: dict, lines: dict, fence_line: int, name: str,
+                    implicit: bool = False) -> m.Figure:
+        """Check a figure's fields (from a figure block or a Markdown image) and build it."""
         fields = {k: ("" if v is None else v) for k, v in data.items()}
+        if "missing" in fields and not (isinstance(fields["missing"], str) and fields["missing"].strip()):
+            raise self.error(lines.get("missing", fence_line), f"{name}: 'missing' is empty; say why "
+                             "the image is not preserved, e.g. 'missing: not captured with the page'")
         for key, value in fields.items():
             if key != "decorative" and not isinstance(value, (str, int, float)):
                 raise self.error(lines.get(key, fence_line), f"{name}: '{key}' must be text; "
@@ -479,17 +528,29 @@ class _Parser:
             raise self.error(lines.get("decorative", fence_line),
                              f"{name}: 'decorative' must be true or false; write "
                              "'decorative: true' or remove the line")
-        if not fields.get("src"):
+        if fields.get("src") and fields.get("missing"):
+            raise self.error(lines.get("missing", fence_line), f"{name} has both 'src' and "
+                             "'missing'; keep 'src' if the image file is there, else 'missing'")
+        if not fields.get("src") and not fields.get("missing"):
             raise self.error(fence_line, f"{name} has no 'src'; add 'src: images/NAME.jpg' "
-                             "naming the image file in the article folder")
-        label = f"{name} ({fields['src']})"
+                             "naming the image file in the article folder, or 'missing: REASON' "
+                             "if the archive did not keep the image")
+        if fields.get("original"):
+            fields["original"] = self.original_url(fields["original"],
+                                                   lines.get("original", fence_line), name)
+        label = f"{name} ({fields.get('src') or 'not preserved'})"
         if not decorative and not fields.get("alt"):
+            if implicit:
+                raise self.error(fence_line, f"{label} has no alt text; write what the image "
+                                 "shows between the brackets: ![what it shows](…)")
             raise self.error(fence_line, f"{label} has no alt text; add 'alt:' saying what "
                              "the image shows, or 'decorative: true' if it carries no information")
         if decorative and fields.get("alt"):
             raise self.error(lines.get("alt", fence_line), f"{label} is decorative but has alt "
                              "text; remove 'decorative: true' or the alt")
-        fields["src"] = self.image_path(fields["src"], lines.get("src", fence_line), label)
+        if fields.get("src"):
+            fields["src"] = self.image_path(fields["src"], lines.get("src", fence_line), label)
+        fields.setdefault("src", "")
         fields["id"] = self.figure_id(fields.get("id", ""), lines.get("id", fence_line), label)
         self.figure_ids.add(fields["id"])
         fields.setdefault("alt", "")
@@ -535,6 +596,14 @@ class _Parser:
                              "(it is relative to the article folder)")
         return str(posix)
 
+    def original_url(self, url: str, line: int, name: str) -> str:
+        """Where the image lived in the capture: an http(s) URL, kept as provenance, never fetched."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+            raise self.error(line, f"{name}: 'original' is not an http or https URL; write the "
+                             "image's address in the capture, e.g. https://example.org/photo.jpg")
+        return url
+
     # ------------------------------------------------------------ inlines
     def inlines(self, nodes, line) -> tuple[m.Inline, ...]:
         out: list[m.Inline] = []
@@ -575,8 +644,9 @@ class _Parser:
                 else:
                     out.extend(children)
             elif t == "image":
-                raise self.error(line, "inline images are not supported; put the image in a "
-                                 "```figure block with src, alt, title, caption and credit")
+                raise self.error(line, "images inside a line of text are not supported; put the "
+                                 "image alone in its own paragraph, or in a ```figure block with "
+                                 "src, alt, title, caption and credit")
             elif t == "html_inline":
                 out.append(m.Text(node.content))
             else:
@@ -592,6 +662,14 @@ def direction_of(lang: str) -> str:
     except (ValueError, LookupError):
         return ""
     return "rtl" if script in RTL_SCRIPTS else ""
+
+
+def _alone_image(paragraph):
+    """The image node of a paragraph that holds one image and nothing else, else None."""
+    inline = paragraph.children[0] if paragraph.children else None
+    kids = [k for k in (inline.children if inline is not None else [])
+            if not (k.type == "text" and not k.content.strip())]
+    return kids[0] if len(kids) == 1 and kids[0].type == "image" else None
 
 
 def _merge_text(inlines):
@@ -744,6 +822,38 @@ def _yaml_refusal(owner: str, exc: _YAMLRefusal, first: int) -> str:
 
 
 _BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _captured(value, error):
+    """The capture date-time, in UTC: ISO 8601 with a time and a time zone (WARC-Date's form)."""
+    if value in (None, ""):
+        return None
+    when = value
+    if not isinstance(value, datetime):
+        try:
+            when = datetime.fromisoformat(str(value).strip()) if not isinstance(value, date) else None
+        except ValueError:
+            when = None
+        if when is None:
+            raise error(f"'captured' is '{value}', not a date and time; write it in ISO 8601, "
+                        "in UTC, e.g. 2020-01-03T14:05:09Z") from None
+    if when.tzinfo is None:
+        raise error(f"'captured' ({value}) has no time zone; write it in UTC, ending in Z, "
+                    "e.g. 2020-01-03T14:05:09Z")
+    return when.astimezone(timezone.utc)
+
+
+def _offset(value, error):
+    """A record's byte offset in its archive file: a whole number, zero or more."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not (isinstance(value, int) or str(value).strip().isdigit()):
+        raise error(f"'capture_offset' is '{value}', not a byte offset; write a whole number "
+                    "of bytes, 0 or more")
+    number = int(str(value).strip()) if not isinstance(value, int) else value
+    if number < 0:
+        raise error(f"'capture_offset' is {number}; a byte offset is 0 or more")
+    return number
 
 
 _META_HINTS = {

@@ -11,7 +11,7 @@ documented fault and keeps MCIDs, /Pg and the ParentTree consistent:
   paragraph, a list, a table) is two elements; they are merged back into one, and a table
   header repeated on the new page becomes an artifact;
 - `<figure>` is a NonStruct with the Caption beside the Figure: it becomes a Div grouping exactly
-  the Figure and its Caption;
+  the Figure (or the frame standing for an image not preserved) and its Caption;
 - other NonStruct wrappers (header, footer, em, strong…) are unwrapped, and empty elements go;
 - a nested list is a sibling of its parent list's items: it moves into the item's LBody, and an
   LI's stray children are wrapped in an LBody;
@@ -282,7 +282,8 @@ class _Tree:
     def group_figures(self):
         for element in list(self.walk()):
             types = [k.S for k in self.kids(element) if _is_elem(k)]
-            if element.S == Name.NonStruct and Name.Figure in types and Name.Caption in types:
+            # A figure without an image (not preserved: a Div frame) keeps its Caption too.
+            if element.S == Name.NonStruct and Name.Caption in types:
                 element.S = Name.Div
 
     def unwrap_nonstruct(self, parent=None):

@@ -19,6 +19,7 @@ import pikepdf
 from lxml import etree, html as lxml_html
 
 from .errors import RenderError
+from .model import NOT_PRESERVED_LABEL, NOT_PRESERVED_ROLE
 from .tagfix import join_text
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -210,6 +211,8 @@ def _walk_html(element, items, in_caption, in_quote):
             _walk_html(child, items, in_caption, in_quote)
         elif tag == "li":
             _list_item(child, items, in_caption, in_quote)
+        elif tag == "p" and "figure-alt" in (child.get("class") or "").split():
+            items.append(Item(NOT_PRESERVED_ROLE, _inline_text(child)))  # read in place
         elif tag in _BLOCK_ROLES:
             role = "caption" if in_caption else "quote" if in_quote and tag == "p" else _BLOCK_ROLES[tag]
             items.append(Item(role, _inline_text(child)))
@@ -383,6 +386,8 @@ class _PdfWalker:
                     self.block(kid, context, path)
         elif tag == "/Table":
             self.children(element, context, path)
+        elif tag == "/Div" and self.is_not_preserved_frame(element, path):
+            self.not_preserved_frame(element, path)
         elif tag in _PDF_ROLES:
             role = _PDF_ROLES[tag]
             if tag == "/P" and context in ("caption", "quote"):
@@ -390,6 +395,20 @@ class _PdfWalker:
             self.items.append(Item(role, self.text(element, outer)))
         else:
             self.children(element, context, path)
+
+    def is_not_preserved_frame(self, element, path) -> bool:
+        """The frame standing for an image not preserved: a Div whose first paragraph is the
+        label the writers put there (the PDF has no class names to go by)."""
+        first = next((k for k in _kids(element) if _is_block(k)), None)
+        return first is not None and first.get("/S") == "/P" and \
+            self.text(first, path) == NOT_PRESERVED_LABEL
+
+    def not_preserved_frame(self, element, path):
+        """Label, reason, then the alt text (third paragraph), as the HTML reads them."""
+        paragraphs = [k for k in _kids(element) if _is_block(k) and k.get("/S") == "/P"]
+        for index, paragraph in enumerate(paragraphs):
+            self.items.append(Item(NOT_PRESERVED_ROLE if index == 2 else "paragraph",
+                                   self.text(paragraph, path)))
 
     def children(self, element, context, path):
         for kid in _kids(element):

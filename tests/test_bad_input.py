@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import SEED_ARTICLE, run_cli
-from test_errors import FRONT, assert_refused, make_article
+from test_errors import FRONT, PHOTO, assert_refused, make_article
 
 FIG = "```figure\nsrc: images/photo.jpg\nalt: Boats on a river.\n"  # fence on line 9 after FRONT
 
@@ -129,6 +129,73 @@ def test_inline_markdown_image(tmp_path):
     refused(tmp_path, FRONT + "See ![a boat](images/photo.jpg) here.\n", 9, "figure block")
 
 
+def test_markdown_image_alone_without_alt(tmp_path):
+    refused(tmp_path, FRONT + "Text.\n\n![](images/photo.jpg)\n", 11, "no alt text", "between the brackets")
+
+
+def test_markdown_image_alone_with_a_url(tmp_path):
+    refused(tmp_path, FRONT + "![Boats.](https://example.org/boats.jpg)\n", 9, "is a URL", "never fetches")
+
+
+# ---------------------------------------------------------------- what import leaves for a person
+def test_todo_in_front_matter(tmp_path):
+    text = FRONT.replace("rights: Public domain\n", "todo: set 'rights' (the page gave no licence)\n")
+    message = refused(tmp_path, text, 6, "needs a person: set 'rights' (the page gave no licence)",
+                      "then delete the 'todo' line")
+    assert "no 'rights'" not in message  # the note is what a person must act on
+
+
+def test_todo_list_in_a_figure(tmp_path):
+    text = FRONT + ("```figure\nsrc: images/photo.jpg\ntodo:\n  - write the alt text for "
+                    "https://example.org/p.jpg (the page gave none)\n  - check the credit\n```\n")
+    refused(tmp_path, text, 11, "needs a person: write the alt text for https://example.org/p.jpg "
+            "(the page gave none); check the credit; do these, then delete the 'todo' line")
+
+
+def test_todo_that_is_empty(tmp_path):
+    refused(tmp_path, FRONT + FIG + "todo:\n```\n", 12, "'todo' is empty")
+
+
+# ---------------------------------------------------------------- figures not preserved
+def test_figure_with_src_and_missing(tmp_path):
+    refused(tmp_path, FRONT + FIG + "missing: not captured\n```\n", 12, "both 'src' and 'missing'")
+
+
+def test_missing_without_a_reason(tmp_path):
+    refused(tmp_path, FRONT + "```figure\nalt: Boats.\nmissing:\n```\n", 11, "'missing' is empty", "say why")
+
+
+def test_not_preserved_figure_without_alt(tmp_path):
+    refused(tmp_path, FRONT + "```figure\nmissing: not captured\n```\n", 9, "not preserved",
+            "no alt text")
+
+
+@pytest.mark.parametrize("url", ["images/photo.jpg", "ftp://example.org/p.jpg", "https://",
+                                 "javascript:alert(1)"])
+def test_original_that_is_not_an_http_url(tmp_path, url):
+    refused(tmp_path, FRONT + FIG + f"original: '{url}'\n```\n", 12, "'original' is not an http")
+
+
+# ---------------------------------------------------------------- capture provenance
+@pytest.mark.parametrize("value, words", [
+    ("last Tuesday", ("not a date and time", "2020-01-03T14:05:09Z")),
+    ("2020-01-03", ("not a date and time",)),
+    ("2020-01-03T14:05:09", ("no time zone", "UTC")),
+], ids=["text", "date-only", "no-zone"])
+def test_captured_that_is_not_a_utc_date_time(tmp_path, value, words):
+    refused(tmp_path, FRONT.replace("---\n\n", f"captured: {value}\n---\n\n"), 7, *words)
+
+
+@pytest.mark.parametrize("value", ["-5", "twelve", "1.5"])
+def test_capture_offset_that_is_not_a_byte_offset(tmp_path, value):
+    text = FRONT.replace("---\n\n", f"capture_file: a.warc.gz\ncapture_offset: {value}\n---\n\n")
+    refused(tmp_path, text, 8, "capture_offset")
+
+
+def test_capture_offset_without_a_file(tmp_path):
+    refused(tmp_path, FRONT.replace("---\n\n", "capture_offset: 1234\n---\n\n"), 7, "no 'capture_file'")
+
+
 # ---------------------------------------------------------------- image files
 def test_image_file_missing(tmp_path):
     refused(tmp_path, FRONT + FIG + "```\n", 10, "not found", images=())
@@ -142,7 +209,7 @@ def test_file_that_is_not_an_image(tmp_path):
 
 def test_truncated_jpeg(tmp_path):
     article = article_with(tmp_path, FRONT + FIG + "```\n")
-    data = (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes()
+    data = PHOTO.read_bytes()
     (article / "images" / "photo.jpg").write_bytes(data[: len(data) // 3])
     assert_refused(article, tmp_path / "dist", 9, "damaged or truncated")
 
@@ -183,7 +250,7 @@ def test_src_outside_the_article(tmp_path, src, words):
 
 def test_symlink_pointing_outside(tmp_path):
     secret = tmp_path / "outside.jpg"
-    secret.write_bytes((SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes())
+    secret.write_bytes(PHOTO.read_bytes())
     article = article_with(tmp_path, FRONT + FIG.replace("photo.jpg", "link.jpg") + "```\n", images=())
     os.symlink(secret, article / "images" / "link.jpg")
     assert_refused(article, tmp_path / "dist", 10, "outside the article folder")

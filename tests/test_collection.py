@@ -22,6 +22,8 @@ def collection(tmp_path_factory):
     content = root / "content"
     for article in (SEED_ARTICLE, CORPUS / "good" / "everything", CORPUS / "good" / "arabic-notice"):
         shutil.copytree(article, content / article.name)
+    # A camera-sized photo, so that preparing images has something to scale down.
+    (content / "everything" / "images" / "river.jpg").write_bytes(jpeg((2400, 1600)))
     result = run_cli("build", content, "--out", root / "dist", "-j", "2")
     assert "3 built, 0 unchanged" in result.stdout
     return root
@@ -41,8 +43,8 @@ def test_noop_rebuild_skips_everything(collection):
 
 def test_one_changed_image_rebuilds_only_its_article(collection):
     dist, content = collection / "dist", collection / "content"
-    image = content / "everything" / "images" / "river.jpg"
-    Image.new("RGB", (900, 600), (10, 90, 160)).save(image, quality=70)
+    image = content / "everything" / "images" / "divider.png"
+    Image.new("RGB", (90, 6), (10, 90, 160)).save(image)
     before = mtimes(dist)
     result = run_cli("build", content, "--out", dist)
     assert "1 built, 2 unchanged" in result.stdout
@@ -112,21 +114,22 @@ def test_orientation_is_applied():
 
 def test_prepared_images_are_shared_cached_and_originals_untouched(collection):
     dist = collection / "dist"
-    original = (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes()
-    copy = (collection / "content" / "dod-quds-force-commander" / "images" / "night-watch.jpg").read_bytes()
+    original = jpeg((2400, 1600))
+    copy = (collection / "content" / "everything" / "images" / "river.jpg").read_bytes()
     assert copy == original
-    page_image = (dist / "dod-quds-force-commander" / "images" / "night-watch.jpg").read_bytes()
+    page_image = (dist / "everything" / "images" / "river.jpg").read_bytes()
     assert Image.open(io.BytesIO(page_image)).size == (1600, 1067)
     import zipfile
-    with zipfile.ZipFile(dist / "dod-quds-force-commander" / "dod-quds-force-commander.epub") as book:
-        assert book.read("EPUB/images/night-watch.jpg") == page_image
+    with zipfile.ZipFile(dist / "everything" / "everything.epub") as book:
+        assert book.read("EPUB/images/river.jpg") == page_image
     cached = list((dist / ".cache" / "images").glob("*.jpg"))
     assert any(p.read_bytes() == page_image for p in cached)
 
 
-def test_seed_pdf_and_epub_together_under_one_megabyte(collection):
-    folder = collection / "dist" / "dod-quds-force-commander"
-    total = sum((folder / f"dod-quds-force-commander.{s}").stat().st_size for s in ("pdf", "epub"))
+@pytest.mark.parametrize("slug", ["dod-quds-force-commander", "everything"])  # the latter: a 2400×1600 photo
+def test_pdf_and_epub_together_under_one_megabyte(collection, slug):
+    folder = collection / "dist" / slug
+    total = sum((folder / f"{slug}.{s}").stat().st_size for s in ("pdf", "epub"))
     assert total < 1_000_000
 
 

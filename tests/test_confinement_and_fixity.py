@@ -64,8 +64,7 @@ def test_ebooklib_packs_only_what_the_model_names(seed):
         names = sorted(book.namelist())
     assert names == sorted(["mimetype", "META-INF/container.xml", "EPUB/content.opf",
                             "EPUB/toc.ncx", "EPUB/nav.xhtml", "EPUB/article.xhtml",
-                            "EPUB/styles/base.css", "EPUB/styles/epub.css",
-                            "EPUB/images/standing-watch.jpg", "EPUB/images/night-watch.jpg"])
+                            "EPUB/styles/base.css", "EPUB/styles/epub.css"])  # no image: none preserved
 
 
 def test_killed_build_keeps_the_previous_good_files(tmp_path):
@@ -104,7 +103,7 @@ def test_rebuild_from_another_place_gives_identical_bytes(tmp_path):
         run_cli("render", content, "--out", out)
         trees.append(sha256_tree(out))
     assert trees[0] == trees[1]
-    assert len(trees[0]) >= 10
+    assert len(trees[0]) >= 8  # two articles × three outputs, and the images beside a page
 
 
 def test_source_date_epoch_sets_the_render_date(tmp_path):

@@ -33,10 +33,10 @@ def test_epubcheck_reports_nothing(dist):
         assert epub_findings(report) == [], book
 
 
-def test_epubcheck_can_fail(tmp_path, seed):
+def test_epubcheck_can_fail(tmp_path, dist):
     """The check is real: remove an image from the book and EPUBCheck reports an error."""
     broken = tmp_path / "broken.epub"
-    with zipfile.ZipFile(seed["epub"]) as src, zipfile.ZipFile(broken, "w") as dst:
+    with zipfile.ZipFile(dist / "everything" / "everything.epub") as src, zipfile.ZipFile(broken, "w") as dst:
         for info in src.infolist():
             if not info.filename.endswith(".jpg"):
                 dst.writestr(info, src.read(info))
@@ -58,23 +58,28 @@ def test_nav_has_toc_and_landmarks(seed):
     assert {"toc", "bodymatter"} <= set(kinds)
 
 
-def test_images_are_in_the_book(seed):
-    with zipfile.ZipFile(seed["epub"]) as book:
+def test_images_are_in_the_book(dist):
+    with zipfile.ZipFile(dist / "everything" / "everything.epub") as book:
         names = book.namelist()
-    assert "EPUB/images/standing-watch.jpg" in names and "EPUB/images/night-watch.jpg" in names
+    assert "EPUB/images/river.jpg" in names and "EPUB/images/divider.png" in names
 
 
-def test_accessibility_metadata_matches_the_content(seed):
-    book = seed["epub"]
-    assert sorted(metas(book, "schema:accessMode")) == ["textual", "visual"]
-    assert "textual" in metas(book, "schema:accessModeSufficient")
+def test_accessibility_metadata_matches_the_content(seed, dist):
+    book = seed["epub"]  # its photos were not preserved: text only
+    assert metas(book, "schema:accessMode") == ["textual"]
+    assert metas(book, "schema:accessModeSufficient") == ["textual"]
     features = metas(book, "schema:accessibilityFeature")
-    assert "alternativeText" in features and "structuralNavigation" in features
-    assert "tableOfContents" in features
-    assert "longDescription" not in features  # the seed has no long descriptions
+    assert "structuralNavigation" in features and "tableOfContents" in features
+    assert "alternativeText" not in features and "longDescription" not in features
     assert metas(book, "schema:accessibilityHazard") == ["none"]
     summary, = metas(book, "schema:accessibilitySummary")
-    assert "two photos" in summary and "text alternative" in summary
+    assert "Two photos were not preserved" in summary and "text alternatives" in summary
+    photos = dist / "everything" / "everything.epub"
+    assert sorted(metas(photos, "schema:accessMode")) == ["textual", "visual"]
+    assert metas(photos, "schema:accessModeSufficient") == ["textual", "textual,visual"]
+    assert "alternativeText" in metas(photos, "schema:accessibilityFeature")
+    summary, = metas(photos, "schema:accessibilitySummary")
+    assert "It has one photo" in summary and "text alternative" in summary
     assert metas(book, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
     certifier = package(book).xpath("//opf:meta[@property='a11y:certifiedBy']", namespaces=NS)
     assert len(certifier) == 1 and certifier[0].text

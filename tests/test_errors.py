@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_ARTICLE, run_cli
+from conftest import CORPUS, run_cli
 
+PHOTO = CORPUS / "good" / "everything" / "images" / "river.jpg"  # a real JPEG
 FRONT = ("---\ntitle: A test article\nlanguage: en\npublished: 2020-01-03\n"
          "publisher: Test Press\nrights: Public domain\n---\n\n")
 
@@ -18,7 +19,7 @@ def make_article(folder: Path, text: str, images=("photo.jpg",)) -> Path:
     (folder / "images").mkdir(exist_ok=True)
     for name in images:
         (folder / "images" / name).write_bytes(
-            (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes())
+            PHOTO.read_bytes())
     return folder
 
 

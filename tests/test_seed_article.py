@@ -75,13 +75,17 @@ def test_chrome_is_left_out(seed):
 
 @pytest.mark.parametrize("photo", PHOTOS, ids=lambda p: p["title"])
 def test_alt_text_identical_in_html_epub_and_pdf(seed, photo):
-    html_alts = lxml.html.parse(str(seed["html"])).xpath("//img/@alt")
+    """The photos were not captured: each alt text is shown as text, in the frame that stands
+    where the photo was, and read as such in every output."""
+    from renderer.transcript import Item, transcript
+    html_alts = lxml.html.parse(str(seed["html"])).xpath("//p[@class='figure-alt']/text()")
     xhtml = etree.fromstring(epub_member(seed["epub"], "EPUB/article.xhtml"))
-    epub_alts = xhtml.xpath("//x:img/@alt", namespaces={"x": "http://www.w3.org/1999/xhtml"})
-    pdf_alts = [str(e.Alt) for e in struct_elements(pikepdf.open(seed["pdf"])) if e.S == "/Figure"]
+    epub_alts = xhtml.xpath("//x:p[@class='figure-alt']/text()",
+                            namespaces={"x": "http://www.w3.org/1999/xhtml"})
     assert photo["alt"] in html_alts
     assert photo["alt"] in epub_alts
-    assert photo["alt"] in pdf_alts
+    for fmt in ("html", "epub", "pdf"):
+        assert Item(m.NOT_PRESERVED_ROLE, photo["alt"]) in transcript(seed[fmt]), fmt
 
 
 @pytest.mark.parametrize("photo", PHOTOS, ids=lambda p: p["title"])
@@ -102,22 +106,38 @@ def test_caption_parts_are_separate_labelled_elements(seed):
     figures = root.xpath("//figure")
     assert len(figures) == len(PHOTOS)
     for figure, photo in zip(figures, PHOTOS):
-        img, = figure.xpath("./img")
+        assert not figure.xpath(".//img")  # no invented picture
+        img, = figure.xpath(".//p[@class='figure-alt']")
+        assert img.text == photo["alt"]
+        assert "not-preserved" in figure.get("class").split()
         caption, = figure.xpath("./figcaption")
         assert caption.xpath("string(.//*[@class='figure-title'])") == photo["title"]
         assert caption.xpath("string(.//*[@class='figure-caption'])") == photo["caption"]
         assert _norm(caption.xpath("string(.//*[@class='figure-credit'])")) == photo["credit"]
         assert _norm(caption.xpath("string(.//*[@class='figure-identifier'])")) == photo["virin"]
         assert [t.strip() for t in caption.xpath(".//*[@class='figure-identifier']/*[@class='label']/text()")] == ["VIRIN:"]
-        assert img.get("alt") != _norm(caption.text_content())
-        assert img.get("alt") not in caption.text_content()
+        assert img.text != _norm(caption.text_content())
+        assert img.text not in caption.text_content()
 
 
-def test_images_are_copied_beside_the_page_not_inlined(seed):
-    root = lxml.html.parse(str(seed["html"])).getroot()
-    for src in root.xpath("//img/@src"):
+def test_no_invented_picture_reaches_any_output(seed):
+    """The photos were never captured: no image, drawn or otherwise, is in any output."""
+    assert not (SEED_ARTICLE / "images").exists()
+    assert not lxml.html.parse(str(seed["html"])).xpath("//img")
+    assert not [p for p in seed["html"].parent.rglob("*") if p.suffix in (".jpg", ".png")]
+    with zipfile.ZipFile(seed["epub"]) as book:
+        assert not [n for n in book.namelist() if "images/" in n]
+    pdf = pikepdf.open(seed["pdf"])
+    assert not [e for e in struct_elements(pdf) if e.S == "/Figure"]
+
+
+def test_images_are_copied_beside_the_page_not_inlined(dist):
+    page = dist / "everything" / "everything.html"
+    sources = lxml.html.parse(str(page)).getroot().xpath("//img/@src")
+    assert len(sources) == 2
+    for src in sources:
         assert not src.startswith("data:")
-        assert (seed["html"].parent / src).is_file()
+        assert (page.parent / src).is_file()
 
 
 def test_pdf_embeds_every_font(seed):

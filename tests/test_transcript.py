@@ -58,7 +58,10 @@ def expected_from_model(doc: m.Document) -> list[Item]:
                 for row in block.body:
                     out.extend(Item("cell", inline(c.children)) for c in row)
             elif isinstance(block, m.Figure) and not block.decorative:
-                out.append(Item("figure", block.alt))
+                if not block.preserved:  # the frame standing where the image was
+                    out.append(Item("paragraph", m.NOT_PRESERVED_LABEL))
+                    out.append(Item("paragraph", f"Reason: {block.missing}"))
+                out.append(Item(role_of(block), block.alt))
                 for text in (block.title, block.caption):
                     if text:
                         out.append(Item("caption", text))
@@ -70,6 +73,10 @@ def expected_from_model(doc: m.Document) -> list[Item]:
                     out.append(Item("paragraph", block.description))
     blocks(doc.blocks)
     return out
+
+
+def role_of(figure: m.Figure) -> str:
+    return "figure" if figure.preserved else m.NOT_PRESERVED_ROLE
 
 
 def is_subsequence(needles, haystack) -> bool:
@@ -102,13 +109,14 @@ def test_each_alt_once_then_its_caption_and_never_repeated(dist, article):
     doc = read_article(article)
     for fmt, items in transcripts(dist, article).items():
         got = comparable(items)
-        figures = [i for i in got if i.role == "figure"]
-        assert [i.text for i in figures] == [f.alt for f in doc.figures if not f.decorative], fmt
-        for figure in (f for f in doc.figures if not f.decorative):
-            index = got.index(Item("figure", figure.alt))
+        figures = [i for i in got if i.role in ("figure", m.NOT_PRESERVED_ROLE)]
+        informative = [f for f in doc.figures if not f.decorative]
+        assert figures == [Item(role_of(f), f.alt) for f in informative], fmt
+        for figure in informative:
+            index = got.index(Item(role_of(figure), figure.alt))
             if figure.title:
                 assert got[index + 1] == Item("caption", figure.title), fmt
-            assert not any(figure.alt in i.text for i in got if i.role != "figure"), fmt
+            assert not any(figure.alt in i.text for i in got if i.role != role_of(figure)), fmt
 
 
 def test_decorative_image_is_not_announced(dist):
@@ -121,7 +129,7 @@ def test_read_command_prints_the_transcript(seed):
     result = run_cli("read", seed["pdf"])
     lines = result.stdout.splitlines()
     assert lines[0].startswith("[heading 1] Senior DOD Official")
-    assert any(line.startswith("[figure] A Marine with combat gear") for line in lines)
+    assert any(line.startswith("[figure not preserved] A Marine with combat gear") for line in lines)
 
 
 def test_read_refuses_other_files(tmp_path):
