@@ -73,7 +73,7 @@ def fingerprint(article: Path, options: Options, shared: str | None = None,
         if not (known.get("markdown") == markdown and known.get("shared") == shared
                 and isinstance(images, list)
                 and all(isinstance(i, str) for i in images)):
-            images = sorted({figure.src for figure in read_article(source).figures})
+            images = sorted({f.src for f in read_article(source).figures if f.src})
         files = [(source.name, markdown)] + [(src, _file_sha256(folder / src, folder))
                                              for src in images]
     except Exception:  # noqa: BLE001 - any failure here is the build's to report

@@ -830,8 +830,9 @@ def _captured(value, error):
         return None
     when = value
     if not isinstance(value, datetime):
-        try:
-            when = datetime.fromisoformat(str(value).strip()) if not isinstance(value, date) else None
+        text = str(value).strip()
+        try:  # a date alone is not a capture time: WARC-Date always has one
+            when = datetime.fromisoformat(text) if "T" in text.upper() or " " in text else None
         except ValueError:
             when = None
         if when is None:

@@ -325,7 +325,7 @@ class _PdfWalker:
                               f"{MAX_DEPTH} levels); the file is damaged or hostile: re-make it")
         return path + (key,)
 
-    def text(self, element, path) -> str:
+    def text(self, element, path=()) -> str:
         return join_text([self._raw(element, path)])
 
     def _raw(self, element, path) -> str:
@@ -396,7 +396,7 @@ class _PdfWalker:
         else:
             self.children(element, context, path)
 
-    def is_not_preserved_frame(self, element, path) -> bool:
+    def is_not_preserved_frame(self, element, path=()) -> bool:
         """The frame standing for an image not preserved: a Div whose first paragraph is the
         label the writers put there (the PDF has no class names to go by)."""
         first = next((k for k in _kids(element) if _is_block(k)), None)

@@ -22,7 +22,7 @@ import pytest
 from lxml import html as lxml_html
 from PIL import Image, ImageCms, PngImagePlugin
 
-from conftest import ROOT, SEED_ARTICLE, run_cli
+from conftest import CORPUS, ROOT, SEED_ARTICLE, run_cli
 from test_errors import FRONT, assert_refused, make_article
 
 SECRETS = (b"Jane Doe", b"35.6895N", b"PhoneCam")
@@ -206,7 +206,7 @@ def test_short_idat_is_refused_by_build(tmp_path):
 
 # ---------------------------------------------------------------- 4. one file, two figures
 def test_one_image_in_two_figures_is_packed_once(tmp_path):
-    photo = (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes()
+    photo = (CORPUS / "good" / "everything" / "images" / "river.jpg").read_bytes()
     article = article_with_images(tmp_path / "twice", {"photo.jpg": photo},
                                   FRONT + figures("photo.jpg", "photo.jpg"))
     out = tmp_path / "dist"
@@ -229,7 +229,7 @@ ODD_NAMES = ("my photo.jpg", "a#b.jpg", "c%20d.jpg", "100%.jpg", "café.jpg")
 
 
 def test_odd_file_names_render_and_validate(tmp_path):
-    photo = (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes()
+    photo = (CORPUS / "good" / "everything" / "images" / "river.jpg").read_bytes()
     article = article_with_images(tmp_path / "names", {n: photo for n in ODD_NAMES})
     out = tmp_path / "dist"
     result = run_cli("render", article, "--out", out, check=False)
@@ -251,7 +251,7 @@ def test_odd_file_names_render_and_validate(tmp_path):
                                          ("tab\there.jpg", "U+0009")],
                          ids=["question-mark", "bar", "control"])
 def test_names_no_epub_may_hold_are_refused(tmp_path, name, shown):
-    photo = (SEED_ARTICLE / "images" / "night-watch.jpg").read_bytes()
+    photo = (CORPUS / "good" / "everything" / "images" / "river.jpg").read_bytes()
     article = article_with_images(tmp_path / "bad", {name: photo},
                                   FRONT + figures(name.replace("\t", "\\t")))
     assert_refused(article, tmp_path / "dist", 12, "rename the file", shown)
