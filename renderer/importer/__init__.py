@@ -75,6 +75,7 @@ def import_page(capture: sources.Capture, options: Options = Options()) -> Page:
     if article is None:
         raise extract.PageError("no article found on the page (no block of running text); "
                                 "it may be an index, a form or a script-built page")
+    extract.recover_figures(tree, article, original)
     article_text = article.text_content()
     meta = metadata.read(tree, capture, article_text, options.rights)
     with tempfile.TemporaryDirectory(prefix="renderer-import-") as work:

@@ -75,7 +75,7 @@ class Converter:
                 and tag != "img" and not element.findall(".//img"):
             return True
         klass = " ".join(filter(None, (element.get("class"), element.get("id"))))
-        if klass and JUNK.search(klass) and tag not in ("p", "h1", "h2", "h3", "h4", "h5", "h6",
+        if klass and JUNK.search(klass) and tag not in ("h1", "h2", "h3", "h4", "h5", "h6",
                                                           "blockquote", "table", "figure", "img"):
             text = " ".join(element.text_content().split())
             links = " ".join(" ".join(a.text_content().split()) for a in element.iter("a"))

@@ -220,3 +220,63 @@ def article(tree) -> lxml.html.HtmlElement | None:
 
 def by_rid(tree) -> dict[str, lxml.html.HtmlElement]:
     return {e.get(RID): e for e in tree.iter() if isinstance(e.tag, str) and e.get(RID)}
+
+
+FRAME = ("article", "main")
+OUTSIDE = ("nav", "aside", "footer", "form", "menu", "noscript", "template")
+JUNK = re.compile(r"(?<![a-z])(share|sharing|social|related|recommend\w*|newsletter|subscribe|"
+                  r"promo|advert\w*|sponsor\w*|comments?|outbrain|taboola|more-?stories|"
+                  r"avatar|icon)(?![a-z])", re.I)
+
+
+def recover_figures(tree, article_root, original: dict) -> int:
+    """Put back images the extractor cleaned away from inside the article's own frame (its
+    <article> or <main>): an image with alt text or a caption there is content (an infobox's
+    picture, a byline photo), and an archive must not lose it. Each goes before the first
+    block of the article that follows it in the page. Returns how many came back."""
+    kept = {e.get(RID) for e in article_root.iter() if isinstance(e.tag, str)}
+    first = next((original[r] for r in (e.get(RID) for e in article_root.iter()
+                                        if isinstance(e.tag, str)) if r in original), None)
+    if first is None:
+        return 0
+    frame = next((a for a in ([first] + list(first.iterancestors()))
+                  if a.tag in FRAME or (a.get("role") or "").lower() == "main"), None)
+    if frame is None:
+        return 0
+    blocks = [e for e in article_root.iter() if isinstance(e.tag, str) and e.get(RID)
+              and e.tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
+                            "figure", "blockquote", "section", "pre", "dl")]
+    count = 0
+    for img in frame.iter("img"):
+        rid = img.get(RID)
+        if rid in kept or not _content_image(img, frame):
+            continue
+        position = int(rid)
+        following = next((b for b in blocks if int(b.get(RID)) > position), None)
+        copy = lxml.html.fromstring(lxml.html.tostring(img, with_tail=False))
+        if following is not None and following.getparent() is not None:
+            following.addprevious(copy)
+        else:
+            article_root.append(copy)
+        count += 1
+    return count
+
+
+def _content_image(img, frame) -> bool:
+    alt = " ".join((img.get("alt") or "").split())
+    captioned = any(a.tag == "figure" and a.find(".//figcaption") is not None
+                    for a in img.iterancestors())
+    if not (alt or captioned):
+        return False
+    sizes = [int(v) for v in (img.get("width"), img.get("height")) if v and v.isdigit()]
+    if sizes and max(sizes) <= 48:
+        return False
+    for element in [img] + list(img.iterancestors()):
+        if element is frame:
+            return True
+        if element.tag in OUTSIDE:
+            return False
+        klass = " ".join(filter(None, (element.get("class"), element.get("id"))))
+        if klass and JUNK.search(klass):
+            return False
+    return True

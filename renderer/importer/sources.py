@@ -231,9 +231,12 @@ class WarcArchive:
             with self._opener(member) as stream:
                 records = ArchiveIterator(stream)
                 for record in records:
+                    fields = None  # read before the offset: asking for it skips the payload
+                    if record.rec_type == "warcinfo":
+                        fields = _warc_fields(record.content_stream().read(65536))
                     last = records.get_record_offset()
                     count += 1
-                    self._add(record, last, member)
+                    self._add(record, last, member, fields)
         except errors as exc:
             if count == 0:
                 self.errors.append(SourceError(
@@ -245,12 +248,12 @@ class WarcArchive:
                 f"the archive is damaged after this point ({_describe(exc)}); the records "
                 "before it were read: repair or re-download the file to import the rest"))
 
-    def _add(self, record, offset: int, member: str):
+    def _add(self, record, offset: int, member: str, fields=None):
         headers = record.rec_headers
         kind = record.rec_type
-        record_id = headers.get_header("WARC-Record-ID") or ""
+        record_id = (headers.get_header("WARC-Record-ID") or "").strip("<> ")
         if kind == "warcinfo":
-            software = _warc_fields(record.content_stream().read(65536)).get("software", "")
+            software = (fields or {}).get("software", "")
             self.software[record_id] = software
             self.first_software = self.first_software or software
             return
@@ -275,7 +278,8 @@ class WarcArchive:
                       location=location,
                       refers_to=(headers.get_header("WARC-Refers-To-Target-URI") or "",
                                  headers.get_header("WARC-Refers-To-Date") or ""),
-                      warcinfo=headers.get_header("WARC-Warcinfo-ID") or "", member=member)
+                      warcinfo=(headers.get_header("WARC-Warcinfo-ID") or "").strip("<> "),
+                      member=member)
         self.by_url.setdefault(urldefrag(url)[0], []).append(entry)
         if kind != "revisit" and entry.digest:
             self.by_digest.setdefault(entry.digest, entry)
@@ -571,9 +575,9 @@ def _with_record_id(archive: WarcArchive, entry: Entry) -> Entry:
             stream.seek(entry.offset)
             record = next(iter(ArchiveIterator(stream)))
             headers = record.rec_headers
-            return replace(entry, record_id=headers.get_header("WARC-Record-ID") or "",
+            return replace(entry, record_id=(headers.get_header("WARC-Record-ID") or "").strip("<> "),
                            date=headers.get_header("WARC-Date") or entry.date,
-                           warcinfo=headers.get_header("WARC-Warcinfo-ID") or "")
+                           warcinfo=(headers.get_header("WARC-Warcinfo-ID") or "").strip("<> "))
     except _archive_errors():
         return entry
 
@@ -587,7 +591,7 @@ def _read_warcinfo(package, member: str, archive: WarcArchive):
             for record in ArchiveIterator(stream):
                 if record.rec_type == "warcinfo":
                     software = _warc_fields(record.content_stream().read(65536)).get("software", "")
-                    archive.software[record.rec_headers.get_header("WARC-Record-ID") or ""] = software
+                    archive.software[(record.rec_headers.get_header("WARC-Record-ID") or "").strip("<> ")] = software
                     archive.first_software = archive.first_software or software
                 break
     except _archive_errors():
