@@ -23,9 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, unquote_to_bytes, urldefrag, urljoin, urlsplit
 
-MAX_PAGE_BYTES = 5 * 1024 * 1024    # a news page is well under 1 MB; 5 MB is data, not an article
-MAX_IMAGE_BYTES = 50 * 1024 * 1024  # far above any photo on a web page
-MAX_DATA_URI_BYTES = 5 * 1024 * 1024
+MB = 1_000_000
+MAX_PAGE_BYTES = 5 * MB       # a news page is well under 1 MB; 5 MB is data, not an article
+MAX_IMAGE_BYTES = 50 * MB     # far above any photo on a web page
+MAX_DATA_URI_BYTES = 5 * MB
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 ARCHIVE_ERRORS: tuple = ()  # filled below, once warcio is imported
 
@@ -150,7 +151,7 @@ class _LocalFiles:
         if not path.is_file():
             return Fetched(None, reason="not saved with the page")
         if path.stat().st_size > MAX_IMAGE_BYTES:
-            return Fetched(None, reason=f"over {MAX_IMAGE_BYTES // 2**20} MB")
+            return Fetched(None, reason=f"over {MAX_IMAGE_BYTES // MB} MB")
         return Fetched(path.read_bytes(), url=url)
 
 
@@ -158,7 +159,7 @@ def data_uri(url: str) -> Fetched:
     """Decode a `data:` URI (base64 or percent-encoded), refusing one over the size limit."""
     header, _, payload = url[5:].partition(",")
     if len(payload) > MAX_DATA_URI_BYTES * 4 // 3 + 4:
-        return Fetched(None, reason=f"a data: URI over {MAX_DATA_URI_BYTES // 2**20} MB")
+        return Fetched(None, reason=f"a data: URI over {MAX_DATA_URI_BYTES // MB} MB")
     kind = header.split(";")[0].strip().lower()
     try:
         if header.lower().endswith(";base64"):
@@ -175,7 +176,7 @@ class _TooLarge(Exception):
         self.size = size
 
     def message(self) -> str:
-        return (f"the page is {self.size / 2**20:.1f} MB, over the {MAX_PAGE_BYTES // 2**20} MB "
+        return (f"the page is {self.size / MB:.1f} MB, over the {MAX_PAGE_BYTES // MB} MB "
                 "limit for one page; this is not an article page (a data dump or a generated "
                 "listing?): leave it out, or cut it down to the article and import that file")
 
@@ -195,6 +196,7 @@ class Entry:
     refers_to: tuple = ()        # a revisit's (target URI, date)
     warcinfo: str = ""           # WARC-Warcinfo-ID
     member: str = ""             # inside a WACZ: the WARC's path in the zip
+    length: int = 0              # the record's length in the file
 
 
 def _archive_errors():
@@ -225,18 +227,50 @@ class WarcArchive:
         """One pass over the records' headers (payloads are streamed past, not kept)."""
         from warcio.archiveiterator import ArchiveIterator
 
+        if not self._starts_like_warc(member):
+            self.errors.append(SourceError(self._where(member, 0), "not a WARC file (it does not "
+                               "start with a WARC record); give a .warc or .warc.gz file written "
+                               "by a crawler, or check that it is whole"))
+            return
+
+        import contextlib
+
         errors = _archive_errors()
         last, count = 0, 0
-        try:
-            with self._opener(member) as stream:
+        try:  # warcio writes its warnings to stderr; what matters is reported below, in one line
+            with self._opener(member) as stream, contextlib.redirect_stderr(io.StringIO()):
                 records = ArchiveIterator(stream)
                 for record in records:
                     fields = None  # read before the offset: asking for it skips the payload
                     if record.rec_type == "warcinfo":
                         fields = _warc_fields(record.content_stream().read(65536))
-                    last = records.get_record_offset()
+                    short = _cut_short(record)
+                    start = records.get_record_offset()
+                    last = start + records.get_record_length()
                     count += 1
-                    self._add(record, last, member, fields)
+                    if short:
+                        url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<>")
+                        record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip("<> ")
+                        self.errors.append(SourceError(
+                            self._where(member, start, url, record_id),
+                            "the record is cut short (the file ends inside it); the records before "
+                            "it were read: re-download or repair the file to import the rest"))
+                        return
+                    self._add(record, start, member, fields, records.get_record_length())
+                size = _size_of(stream)
+                if size is not None and size - last > 4:
+                    stream.seek(last)  # the next record starts after the blank lines
+                    head = stream.read(8)
+                    last += len(head) - len(head.lstrip(b"\r\n"))
+            if count and size is not None and size - last > 4:  # 4: an uncompressed record's
+                self.errors.append(SourceError(   # closing blank lines are not in its length
+                    self._where(member, last), "the archive is damaged or cut short after this "
+                    "point (no whole record follows); the records before it were read: "
+                    "re-download or repair the file to import the rest"))
+            elif not count:
+                self.errors.append(SourceError(self._where(member, 0), "not a WARC file (no "
+                                   "record in it); give a .warc or .warc.gz file written by a "
+                                   "crawler, or check that it is whole"))
         except errors as exc:
             if count == 0:
                 self.errors.append(SourceError(
@@ -248,7 +282,21 @@ class WarcArchive:
                 f"the archive is damaged after this point ({_describe(exc)}); the records "
                 "before it were read: repair or re-download the file to import the rest"))
 
-    def _add(self, record, offset: int, member: str, fields=None):
+    def _starts_like_warc(self, member: str) -> bool:
+        try:
+            with self._opener(member) as stream:
+                head = stream.read(4096)
+        except OSError:
+            return False
+        if head[:2] == b"\x1f\x8b":
+            import zlib
+            try:
+                head = zlib.decompressobj(31).decompress(head)
+            except zlib.error:
+                return False
+        return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc:"))
+
+    def _add(self, record, offset: int, member: str, fields=None, length: int = 0):
         headers = record.rec_headers
         kind = record.rec_type
         record_id = (headers.get_header("WARC-Record-ID") or "").strip("<> ")
@@ -279,7 +327,7 @@ class WarcArchive:
                       refers_to=(headers.get_header("WARC-Refers-To-Target-URI") or "",
                                  headers.get_header("WARC-Refers-To-Date") or ""),
                       warcinfo=(headers.get_header("WARC-Warcinfo-ID") or "").strip("<> "),
-                      member=member)
+                      member=member, length=length)
         self.by_url.setdefault(urldefrag(url)[0], []).append(entry)
         if kind != "revisit" and entry.digest:
             self.by_digest.setdefault(entry.digest, entry)
@@ -379,9 +427,13 @@ class WarcArchive:
         with self._opener(entry.member) as stream:
             stream.seek(entry.offset)
             record = next(iter(ArchiveIterator(stream)))
-            data = record.content_stream().read(limit + 1)
-        if len(data) > limit:
-            raise _TooLarge(len(data))
+            content = record.content_stream()
+            data = content.read(limit + 1)
+            if len(data) > limit:  # measure the rest without keeping it, to say how large
+                size = len(data)
+                while chunk := content.read(1 << 20):
+                    size += len(chunk)
+                raise _TooLarge(size)
         return data, entry.mime
 
     # -------------------------------------------------------- images
@@ -410,7 +462,7 @@ class WarcArchive:
             try:
                 data, _ = self._payload(original, MAX_IMAGE_BYTES)
             except _TooLarge:
-                return Fetched(None, reason=f"over {MAX_IMAGE_BYTES // 2**20} MB", url=url)
+                return Fetched(None, reason=f"over {MAX_IMAGE_BYTES // MB} MB", url=url)
             except _archive_errors() as exc:
                 return Fetched(None, reason=f"its record is damaged ({_describe(exc)})", url=url)
             return Fetched(data, content_type=_base_mime(entry.mime or original.mime), url=url)
@@ -473,10 +525,31 @@ def _matches(pattern: str, url: str) -> bool:
 
 
 def _describe(exc: Exception) -> str:
-    text = " ".join(str(exc).split())[:120]
+    """What went wrong, in a few printable words (never the archive's raw bytes)."""
+    text = " ".join(str(exc).split())
+    if "first line:" in text:
+        text = text.split("first line:")[0].rstrip(" ,:")
+    text = "".join(c for c in text if c.isprintable() and ord(c) < 0x7F)[:100]
     if "gzip" in text.lower() or "Error -3" in text or type(exc).__name__ == "error":
         return f"a broken gzip member: {text}" if text else "a broken gzip member"
+    if text.startswith("Invalid WARC record") or text.startswith("Unknown archive format"):
+        return f"a broken gzip member or a damaged record: {text}"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _size_of(stream) -> int | None:
+    try:
+        return stream.seek(0, 2)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _cut_short(record) -> bool:
+    """Read the record's block to its end; True if the file ends before Content-Length."""
+    stream = record.raw_stream
+    while stream.read(1 << 16):
+        pass
+    return getattr(stream, "limit", 0) > 0
 
 
 # ---------------------------------------------------------------- WACZ
