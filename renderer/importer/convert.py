@@ -17,7 +17,7 @@ from .extract import RID
 
 DROP = {"script", "style", "noscript", "iframe", "frame", "frameset", "form", "input", "button",
         "select", "textarea", "option", "optgroup", "label", "svg", "math", "canvas", "video",
-        "audio", "source", "track", "object", "embed", "param", "template", "nav", "menu",
+        "audio", "object", "embed", "param", "template", "nav", "menu",
         "dialog", "map", "area", "link", "meta", "head", "title", "base", "applet", "aside"}
 BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "h1", "h2", "h3", "h4",
           "h5", "h6", "ul", "ol", "dl", "dt", "dd", "li", "blockquote", "pre", "table", "figure",
@@ -451,5 +451,11 @@ def _drop_empty(nodes):
             if not children:
                 continue
             node = node[:index] + (children,) + node[index + 1:]
+        if out and node[0] in ("code", "text") and out[-1][0] == node[0]:
+            out[-1] = (node[0], out[-1][1] + node[1])  # `a``b` would read as one odd span
+            continue
+        if out and node[0] in ("em", "strong") and out[-1][0] == node[0]:
+            out[-1] = (node[0], _drop_empty(list(out[-1][1]) + list(node[1])))
+            continue
         out.append(node)
     return out

@@ -153,10 +153,11 @@ class Figures:
         srcset (largest first), lazy-load attributes, then src (a placeholder last)."""
         sized: list[tuple[float, int, str]] = []
         order = 0
-        picture = img.getparent() if img.getparent() is not None and img.getparent().tag == "picture" else None
+        # libxml2 does not know <source> is empty: it nests the <img> inside the sources
+        picture = next((a for a in list(img.iterancestors())[:6] if a.tag == "picture"), None)
         sets = []
         if picture is not None:
-            for source in picture.findall("source"):
+            for source in picture.iter("source"):
                 kind = (source.get("type") or "").lower()
                 if kind and kind not in ("image/jpeg", "image/png", "image/webp", "image/gif",
                                          "image/jpg", "image/svg+xml"):

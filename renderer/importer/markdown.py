@@ -193,35 +193,108 @@ def _escape_line_start(text: str) -> str:
     match = _LINE_START.match(text)
     if not match:
         return text
-    token = match.group(0)
-    return (token[:-1] + "\\" + token[-1]) if token[-1] in ".)" else "\\" + text
-    # (a leading '#', '>', '+', '=', '~' or '-' gets a backslash; '1.' becomes '1\.')
+    token = match.group(0)  # '1.' becomes '1\.'; a leading '#', '>', '+', '=', '~', '-' a '\'
+    if token[-1] in ".)":
+        return token[:-1] + "\\" + token[-1] + text[len(token):]
+    return "\\" + text
 
 
 def render_inlines(inlines, heading: bool = False, in_table: bool = False) -> str:
     """Inline nodes → one line of Markdown; hard breaks become a backslash line end (a table
-    cell or heading cannot hold one, so there they become a space)."""
-    text = _inlines(inlines, heading or in_table)
-    lines = text.split("\n")
-    lines = [_escape_line_start(line) for line in lines]
-    text = "\\\n".join(lines)
+    cell or heading cannot hold one, so there they become a space).
+
+    Emphasis is the one construct whose reading depends on its neighbours (flanking rules,
+    runs of stars): a line with emphasis is read back with markdown-it, and if its words do
+    not come back exactly, it is written again without the emphasis (words before looks)."""
+    flat = heading or in_table
+    text = _line(inlines, flat)
+    if _has_emphasis(inlines) and _words(text) != _expected_words(inlines, flat):
+        text = _line(_without_emphasis(inlines), flat)
     if heading:
         text = text.replace("#", "\\#") if text.rstrip().endswith("#") else text
     return text
 
 
-def _inlines(nodes, flat: bool) -> str:
-    parts = [_inline(node, flat) for node in nodes]
+def _line(inlines, flat: bool) -> str:
+    lines = _inlines(inlines, flat).split("\n")
+    return "\\\n".join(_escape_line_start(line) for line in lines)
+
+
+def _has_emphasis(nodes) -> bool:
+    for node in nodes:
+        if node[0] in ("em", "strong"):
+            return True
+        index = {"link": 3, "span": 3, "q": 2}.get(node[0])
+        if index is not None and _has_emphasis(node[index]):
+            return True
+    return False
+
+
+def _without_emphasis(nodes) -> list:
     out = []
-    for i, node in enumerate(nodes):
-        text = parts[i]
-        if node[0] in ("em", "strong") and text:
-            marker = "*" if node[0] == "em" else "**"
-            before = out[-1][-1:] if out and out[-1] else ""
-            after = next((p[:1] for p in parts[i + 1:] if p), "")
-            text = _emphasis(text, marker, before, after)
-        out.append(text)
+    for node in nodes:
+        if node[0] in ("em", "strong"):
+            out.extend(_without_emphasis(node[1]))
+            continue
+        index = {"link": 3, "span": 3, "q": 2}.get(node[0])
+        if index is not None:
+            node = node[:index] + (_without_emphasis(node[index]),) + node[index + 1:]
+        out.append(node)
+    return out
+
+
+def _expected_words(nodes, flat: bool) -> str:
+    return "".join(("\n" if not flat else " ") if n[0] == "br" else _plain(n) for n in nodes)
+
+
+_READER = None
+
+
+def _words(line: str) -> str:
+    """What markdown-it (configured as renderer/reader.py) reads from one line."""
+    global _READER
+    if _READER is None:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.attrs import attrs_plugin
+
+        _READER = MarkdownIt("commonmark", {"html": False, "typographer": False})
+        _READER.use(attrs_plugin, spans=True, allowed=("lang", "dir", "class"))
+    out = []
+    for token in _READER.parseInline(line):
+        for child in token.children or []:
+            if child.type in ("text", "code_inline"):
+                out.append(child.content)
+            elif child.type == "softbreak":
+                out.append("\n")
+            elif child.type == "hardbreak":
+                out.append("\n")
     return "".join(out)
+
+
+def _inlines(nodes, flat: bool, before: str = "", after: str = "") -> str:
+    """Inline nodes → Markdown. `before`/`after` are the characters around this run (for the
+    flanking rules of emphasis at its edges)."""
+    parts = [None if node[0] in ("em", "strong") else _inline(node, flat) for node in nodes]
+    out = ""
+    for i, node in enumerate(nodes):
+        if parts[i] is None:
+            left = out[-1:] or before
+            right = after
+            for part in parts[i + 1:]:
+                if part is None:
+                    right = "*"  # another emphasis run next: never let markers touch
+                    break
+                if part:
+                    right = part[0]
+                    break
+            marker = "*" if node[0] == "em" else "**"
+            parts[i] = _emphasis(_inlines(node[1], flat, left, right), marker, left, right)
+        text = parts[i]
+        if out.endswith("`") and text.startswith("`"):
+            text = escape(_plain(node))  # two code spans touching would read as one
+            parts[i] = text
+        out += text
+    return out
 
 
 def _inline(node, flat: bool) -> str:
@@ -236,7 +309,7 @@ def _inline(node, flat: bool) -> str:
         return _code_span(node[1])
     if kind == "link":
         href, title, children = node[1], node[2], node[3]
-        label = _inlines(children, True).strip()
+        label = _inlines(children, True, "[", "]").strip()
         if not label:
             return ""
         dest = href if re.fullmatch(r"[^\s()<>\\]+", href) else \
@@ -246,14 +319,14 @@ def _inline(node, flat: bool) -> str:
         return f"[{label}]({dest})"
     if kind == "span":
         lang, direction, children = node[1], node[2], node[3]
-        inner = _inlines(children, flat)
+        inner = _inlines(children, flat, "[", "]")
         if not inner.strip() or not lang:
-            return inner
+            return _inlines(children, flat)
         attrs = f"lang={lang}" + (f" dir={direction}" if direction else "")
         return "[" + inner + "]{" + attrs + "}"
     if kind == "q":
         lang, children = node[1], node[2]
-        inner = _inlines(children, flat)
+        inner = _inlines(children, flat, "[", "]")
         if not inner.strip():
             return inner
         return "[" + inner + "]{.q" + (f" lang={lang}" if lang else "") + "}"
@@ -276,9 +349,19 @@ def _emphasis(text: str, marker: str, before: str, after: str) -> str:
         return text
     if _is_punct(last) and after and not (after.isspace() or _is_punct(after)):
         return text
-    if first == "*" or last == "*" or core.startswith("\\*") or core.endswith("\\*"):
-        return text
+    if "*" in (first, last, before, after) or core.startswith("\\*") or core.endswith("\\*"):
+        return text  # next to another marker, a run of stars would pair up differently
     return f"{lead}{marker}{core}{marker}{trail}"
+
+
+def _plain(node) -> str:
+    kind = node[0]
+    if kind in ("text", "code"):
+        return node[1]
+    if kind == "br":
+        return " "
+    children = {"em": 1, "strong": 1, "link": 3, "span": 3, "q": 2}.get(kind)
+    return "".join(_plain(child) for child in node[children]) if children else ""
 
 
 def _is_punct(char: str) -> bool:
