@@ -256,7 +256,7 @@ def _import(args) -> int:
                 print(f"  {article}: check: {text}")
     failed = report.refused + report.internal
     print(f"\n{len(report.imported)} page(s) imported into {args.out}, {len(failed)} refused; "
-          f"{sum(1 for o in report.imported if o.page.needs)} need a person before they render",
+          f"{sum(1 for o in report.imported if o.page.blocking)} need a person before they render",
           file=sys.stderr if failed else sys.stdout)
     return EXIT_BAD_INPUT if report.refused else (1 if report.internal else 0)
 

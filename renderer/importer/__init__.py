@@ -43,6 +43,11 @@ class Page:
     needs: list = field(default_factory=list)     # (line, text) for a person
     guessed: list = field(default_factory=list)
 
+    @property
+    def blocking(self) -> bool:
+        """A `todo` is left: `render` refuses the article until a person deals with it."""
+        return any(text.startswith("needs a person") for _, text in self.needs)
+
 
 @dataclass
 class Outcome:

@@ -42,6 +42,7 @@ class Converter:
         self.figures = figures      # rid of an <img> → figures.Outcome
         self.consumed = consumed    # rids of caption elements already in a figure
         self.pending: list = []     # figures met inside inline markup, placed after the block
+        self.nested = 0             # > 0 inside a list item or a block quote
 
     # -------------------------------------------------------- blocks
     def blocks(self, element, lang: str = "", direction: str = "") -> list:
@@ -93,7 +94,11 @@ class Converter:
             return [self.figures[element.get(RID)].figure]
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             inlines = self._pull(_normalise(self.inline_children(element, own_lang)))
-            return self._with_pending([md.Heading(int(tag[1]), inlines)] if _has_text(inlines) else [])
+            if not _has_text(inlines):
+                return self._with_pending([])
+            if self.nested:  # the outline is the article's: a heading inside a list item or
+                return self._with_pending([md.Para([("strong", inlines)])])  # quote is emphasis
+            return self._with_pending([md.Heading(int(tag[1]), inlines)])
         if tag == "p" or tag == "dt":
             inlines = _normalise(self.inline_children(element, own_lang))
             if tag == "dt" and _has_text(inlines):
@@ -102,7 +107,11 @@ class Converter:
         if tag in ("ul", "ol"):
             return self._list(element, tag == "ol", own_lang, own_dir)
         if tag == "blockquote":
-            inner = self.blocks(element, own_lang, own_dir)
+            self.nested += 1
+            try:
+                inner = self.blocks(element, own_lang, own_dir)
+            finally:
+                self.nested -= 1
             if not inner:
                 return []
             return [md.Quote(inner, _differs(own_lang, lang, self.language),
@@ -149,7 +158,11 @@ class Converter:
             if child.tag.lower() == "li":
                 if self._skipped(child, "li"):
                     continue
-                blocks = self.blocks(child, self._lang(child, lang), direction)
+                self.nested += 1
+                try:
+                    blocks = self.blocks(child, self._lang(child, lang), direction)
+                finally:
+                    self.nested -= 1
                 items.append(blocks)
             elif child.tag.lower() in ("ul", "ol") and items:
                 items[-1].extend(self.block(child, child.tag.lower(), lang, direction))
@@ -189,15 +202,29 @@ class Converter:
                     out.extend(self.blocks(cell, lang, direction))
             return out
         head_count = len(in_head) if in_head else 1
+        widths = {sum(_span(c.get("colspan")) for c in cells) for _, cells in grid}
+        spanning = any(_span(c.get("rowspan")) > 1 or _span(c.get("colspan")) > 1
+                       for _, cells in grid for c in cells)
+        if len(widths) > 1 or spanning:  # a pipe table is a plain grid: keep the content instead
+            out = []
+            for _, cells in grid:
+                for cell in cells:
+                    out.extend(self.blocks(cell, lang, direction))
+            return out
         rendered = []
         for _, cells in grid:
             row = []
             for cell in cells:
                 inlines = _normalise(self.inline_children(cell, lang, flat=True))
                 row.append(self._pull(inlines))
-                span = _span(cell.get("colspan"))
-                row.extend([[]] * (span - 1))
             rendered.append(row)
+        if any(not _has_text(cell) for row in rendered[:head_count] for cell in row):
+            out = []  # a header cell with no text names nothing: not a data table's header
+            for _, cells in grid:
+                for cell in cells:
+                    out.extend(self.blocks(cell, lang, direction))
+            self.pending = []
+            return out
         caption_el = table.find("caption")
         caption = self._pull(_normalise(self.inline_children(caption_el, lang, flat=True))) \
             if caption_el is not None else []
