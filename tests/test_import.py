@@ -347,3 +347,55 @@ def test_import_writes_nothing_outside_its_folders(warc, tmp_path):
     stamp = (out / folder / ".import.json").read_text()
     digest = hashlib.sha256((out / folder / "article.md").read_bytes()).hexdigest()
     assert digest in stamp
+
+
+def test_images_resolve_like_a_browser_inside_the_capture(tmp_path):
+    """<base href>, srcset (the largest captured candidate), lazy-load attributes, redirects
+    and data: URIs, all answered from the WARC itself."""
+    import base64
+
+    small, big, lazy, moved = jpeg(40, 30), jpeg(80, 60, (10, 200, 10)), jpeg(50, 50, (0, 0, 200)), \
+        jpeg(30, 30, (200, 0, 0))
+    data_png = base64.b64encode(png(12, 12)).decode()
+    svg = base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>").decode()
+    extra = ('<figure><img src="photos/small.jpg" srcset="photos/small.jpg 400w, photos/big.jpg 1600w, '
+             'photos/huge.jpg 3200w" alt="Big one"></figure>'
+             '<figure><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="photos/lazy.jpg" '
+             'alt="Lazy one"></figure>'
+             '<figure><img src="/old/moved.jpg" alt="Moved one"></figure>'
+             f'<figure><img src="data:image/png;base64,{data_png}" alt="Inline one"></figure>'
+             f'<figure><img src="data:image/svg+xml;base64,{svg}" alt="Inline SVG"></figure>')
+    page = three_photo_page(extra_body=extra).replace(
+        "<head>", '<head><base href="https://media.defense.gov/2020/">')
+    base = "https://media.defense.gov/2020/photos/"
+    records = three_photo_records(page) + [
+        (base + "small.jpg", "response", small, "image/jpeg", "200 OK"),
+        (base + "big.jpg", "response", big, "image/jpeg", "200 OK"),
+        (base + "lazy.jpg", "response", lazy, "image/jpeg", "200 OK"),
+        ("https://media.defense.gov/new/moved.jpg", "response", moved, "image/jpeg", "200 OK")]
+    from import_fixtures import write_warc as write
+    warc = tmp_path / "browser.warc.gz"
+    write(warc, records)
+    # a redirect needs its Location header, which write_warc does not write: add it here
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+    import io
+    with open(warc, "ab") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        headers = StatusAndHeaders("301 Moved Permanently", [
+            ("Location", "https://media.defense.gov/new/moved.jpg"), ("Content-Length", "0")],
+            protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            "https://media.defense.gov/old/moved.jpg", "response", payload=io.BytesIO(b""),
+            http_headers=headers, warc_headers_dict={"WARC-Date": "2020-01-04T10:11:13Z"}))
+    out = tmp_path / "content"
+    import_cli(warc, "--out", out)
+    [folder] = folders(out)
+    _, figures, _ = read_article(folder)
+    by_alt = {f.get("alt"): f for f in figures}
+    assert (folder / by_alt["Big one"]["src"]).read_bytes() == big  # huge.jpg was not captured
+    assert by_alt["Big one"]["original"] == base + "big.jpg"
+    assert (folder / by_alt["Lazy one"]["src"]).read_bytes() == lazy
+    assert (folder / by_alt["Moved one"]["src"]).read_bytes() == moved
+    assert (folder / by_alt["Inline one"]["src"]).read_bytes() == png(12, 12)
+    assert by_alt["Inline SVG"]["missing"].startswith("the captured image was refused: it is SVG")
