@@ -109,7 +109,7 @@ def three_photo_records(page: str | None = None):
             (DIVIDER, "response", png(), "image/png", "200 OK")]
 
 
-def write_wacz(path: Path, records, pages=(PAGE_URL,)):
+def write_wacz(path: Path, records, pages=(PAGE_URL,), index: bool = True):
     """A WACZ (zip): archive/data.warc.gz, its CDXJ index, pages/pages.jsonl, datapackage.json."""
     warc = path.parent / "data.warc.gz"
     offsets = write_warc(warc, records)
@@ -126,7 +126,8 @@ def write_wacz(path: Path, records, pages=(PAGE_URL,)):
         lines.append(f"{key} 20200104101112 {json.dumps(fields)}")
     with zipfile.ZipFile(path, "w") as package:
         package.writestr(zipfile.ZipInfo("archive/data.warc.gz"), data)  # stored, as WACZ asks
-        package.writestr("indexes/index.cdxj", "\n".join(sorted(lines)) + "\n")
+        if index:
+            package.writestr("indexes/index.cdxj", "\n".join(sorted(lines)) + "\n")
         package.writestr("pages/pages.jsonl", "\n".join(
             [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})]
             + [json.dumps({"id": str(i), "url": url, "ts": CAPTURED}) for i, url in enumerate(pages)]) + "\n")

@@ -115,9 +115,10 @@ def test_revisit_record_is_read_from_its_original(tmp_path):
     assert (folders(out)[0] / figures[0]["src"]).read_bytes() == jpeg()
 
 
-def test_wacz_pages_are_read_through_its_index(tmp_path):
+@pytest.mark.parametrize("index", [True, False], ids=["cdxj-index", "no-index"])
+def test_wacz_pages_are_read_through_its_index(tmp_path, index):
     wacz = tmp_path / "collection.wacz"
-    write_wacz(wacz, three_photo_records())
+    write_wacz(wacz, three_photo_records(), index=index)
     out = tmp_path / "content"
     import_cli(wacz, "--out", out)
     [folder] = folders(out)
