@@ -208,7 +208,7 @@ def render_inlines(inlines, heading: bool = False, in_table: bool = False) -> st
     not come back exactly, it is written again without the emphasis (words before looks)."""
     flat = heading or in_table
     text = _line(inlines, flat)
-    if _has_emphasis(inlines) and _words(text) != _expected_words(inlines, flat):
+    if _risky(inlines) and _words(text) != _expected_words(inlines, flat):
         text = _line(_without_emphasis(inlines), flat)
     if heading:
         text = text.replace("#", "\\#") if text.rstrip().endswith("#") else text
@@ -218,6 +218,31 @@ def render_inlines(inlines, heading: bool = False, in_table: bool = False) -> st
 def _line(inlines, flat: bool) -> str:
     lines = _inlines(inlines, flat).split("\n")
     return "\\\n".join(_escape_line_start(line) for line in lines)
+
+
+def _risky(nodes) -> bool:
+    """Emphasis whose reading could depend on its neighbours: more than one run, a nested
+    run, or one whose words start or end with punctuation. (A single run of words is
+    written so that CommonMark always reads it as emphasis; the rest is read back.)"""
+    runs = []
+
+    def walk(items, depth):
+        for node in items:
+            if node[0] in ("em", "strong"):
+                runs.append((node, depth))
+                walk(node[1], depth + 1)
+            else:
+                index = {"link": 3, "span": 3, "q": 2}.get(node[0])
+                if index is not None:
+                    walk(node[index], depth)
+
+    walk(nodes, 0)
+    if not runs:
+        return False
+    if len(runs) > 1:
+        return True
+    words = _plain(runs[0][0]).strip(" ")
+    return not words or not (words[0].isalnum() and words[-1].isalnum())
 
 
 def _has_emphasis(nodes) -> bool:
