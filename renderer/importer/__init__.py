@@ -211,6 +211,7 @@ def run(source_paths, options: Options, on_page=None) -> Report:
             continue
         folder = writer.place(write.slugify(result.title, result.url), result.key)
         status = writer.write(folder, result.files, result.key)
+        result.files = {}  # written: the report keeps only what it prints (memory stays flat)
         outcome = Outcome(folder, status, result)
         report.imported.append(outcome)
         if on_page:
