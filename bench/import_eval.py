@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import math
 import os
 import re
 import shutil
@@ -251,7 +252,7 @@ def main() -> int:
                       + ("" if row["title"] else f"\n      ours: {row['title_ours']!r}\n      "
                                                  f"want: {row['title_expected']!r}"))
     ordered = sorted(scores)
-    p10 = ordered[max(0, int(round(0.1 * (len(ordered) - 1))))] if ordered else 0.0
+    p10 = ordered[max(0, math.ceil(0.1 * len(ordered)) - 1)] if ordered else 0.0  # nearest rank
     table = [
         ("pages imported", f"{imported} of {len(pages)} ({imported / len(pages):.0%})", "≥ 90%"),
         ("pages refused", f"{len(refused)}" + "".join(f"\n    {r}" for r in refused), "–"),

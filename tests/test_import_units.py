@@ -281,3 +281,16 @@ def test_fast_clean_is_readability_s_clean(text):
 
     original = getattr(module, "original_clean", module.clean)
     assert fast_clean(text) == original(text)
+
+
+def test_a_few_stray_bytes_are_damage_many_are_a_wrong_charset():
+    from renderer.importer.extract import PageError, decode
+
+    page = ('<html><head><meta charset="utf-8"></head><body><p>' + "word " * 2000 +
+            "</p></body></html>").encode()
+    text, note = decode(page[:500] + b"\xe9" + page[500:])
+    assert "\ufffd" in text and "1 stray byte(s) (the first at offset 500)" in note
+    with pytest.raises(PageError, match=r"byte 23 \(0xE9\) is not utf-8, and at least 8 more"):
+        decode(('<meta charset=utf-8>' + "caf\xe9 " * 50).encode("cp1252"))
+    text, note = decode(b"<meta charset=iso-8859-1><p>caf\xe9 \x81</p>")  # as browsers read it
+    assert text.endswith("café \x81</p>") and note == ""

@@ -110,7 +110,9 @@ def import_page(capture: sources.Capture, options: Options = Options()) -> Page:
     page.files.update({f"images/{name}": data for name, data in sorted(files.items())})
     page.needs = _needs(body)
     page.guessed = list(meta.guessed)
-    if guessed_charset:
+    if guessed_charset and " " in guessed_charset:
+        page.guessed.append(f"charset: read as {guessed_charset}; check the text there")
+    elif guessed_charset:
         page.guessed.append(f"charset {guessed_charset} was recognised from the bytes (the page "
                             "declares none)")
     dropped = [o.dropped for o in outcomes.values() if o.dropped.startswith("a decorative")]

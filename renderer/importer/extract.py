@@ -58,15 +58,26 @@ def decode(data: bytes, content_type: str = "", override: str = "") -> tuple[str
             raise PageError(f"{where} declares charset '{declared}', which is unknown; give the "
                             "real one with --charset (e.g. --charset windows-1252)") from None
         try:
-            return data.decode(name), ""
+            return data.decode(name, "whatwg" if name == "cp1252" else "strict"), ""
         except UnicodeDecodeError as exc:
+            bad = _bad_sequences(data, name)
+            if len(bad) <= MAX_STRAY_BYTES and len(bad) * 1000 < len(data):
+                return data.decode(name, "replace"), (
+                    f"{name} as declared, but {len(bad)} stray byte(s) (the first at offset "
+                    f"{bad[0]}) were not {name} and became U+FFFD")
             raise PageError(f"{where} declares charset '{declared}', but byte {exc.start} "
-                            f"(0x{data[exc.start]:02X}) is not {name}: the declaration is wrong; "
-                            "give the real one with --charset (e.g. --charset windows-1252)") from None
+                            f"(0x{data[exc.start]:02X}) is not {name}, and "
+                            f"{'at least ' if len(bad) > MAX_STRAY_BYTES else ''}{len(bad) - 1} "
+                            "more are not either: the declaration is wrong; give the real one with --charset "
+                            "(e.g. --charset windows-1252)") from None
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError:
-        pass
+        bad = _bad_sequences(data, "utf-8")
+        if len(bad) <= MAX_STRAY_BYTES and len(bad) * 1000 < len(data) and len(data) > 2000:
+            return data.decode("utf-8", "replace"), (
+                f"utf-8 (none declared), with {len(bad)} stray byte(s) (the first at offset "
+                f"{bad[0]}) that became U+FFFD")
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
@@ -74,6 +85,33 @@ def decode(data: bytes, content_type: str = "", override: str = "") -> tuple[str
         raise PageError("no charset declared and none could be recognised; give it with "
                         "--charset (e.g. --charset windows-1252)")
     return data.decode(best.encoding, "replace"), best.encoding
+
+
+MAX_STRAY_BYTES = 8  # a few broken bytes in a long page are damage, not a wrong charset
+
+
+def _whatwg(error: UnicodeDecodeError):
+    """windows-1252 as browsers read it: the five bytes Python leaves undefined are the C1
+    controls of the same number (WHATWG Encoding)."""
+    return "".join(chr(b) for b in error.object[error.start:error.end]), error.end
+
+
+codecs.register_error("whatwg", _whatwg)
+
+
+def _bad_sequences(data: bytes, name: str) -> list[int]:
+    """Offsets of the byte sequences that are not `name` (at most a few more than allowed)."""
+    offsets, position = [], 0
+    decoder = codecs.getincrementaldecoder(name)()
+    while position < len(data) and len(offsets) <= MAX_STRAY_BYTES:
+        try:
+            decoder.decode(data[position:], final=True)
+            break
+        except UnicodeDecodeError as exc:
+            offsets.append(position + exc.start)
+            position += exc.end
+            decoder.reset()
+    return offsets
 
 
 def _looks_binary(sample: bytes) -> bool:
