@@ -65,36 +65,18 @@ class Report:
 
 def import_page(capture: sources.Capture, options: Options = Options()) -> Page:
     """One capture → one Page (not written). Raises extract.PageError on bad input."""
-    text, guessed_charset = extract.decode(capture.html, capture.content_type, options.charset)
+    text, charset_note = extract.decode(capture.html, capture.content_type, options.charset)
     tree = extract.parse(text)
     extract.prepare(tree)
     original = extract.by_rid(tree)
-    base = capture.base_url
-    base_element = tree.find(".//base")
-    if base_element is not None and base_element.get("href"):
-        try:
-            base = urljoin(base, base_element.get("href").strip())
-        except ValueError:
-            pass
     article = extract.article(tree)
     if article is None:
         raise extract.PageError("no article found on the page (no block of running text); "
                                 "it may be an index, a form or a script-built page")
     extract.recover_figures(tree, article, original)
-    article_text = article.text_content()
-    meta = metadata.read(tree, capture, article_text, options.rights)
-    with tempfile.TemporaryDirectory(prefix="renderer-import-") as work:
-        figures = Figures(original, base, capture.lookup, Path(work))
-        outcomes = {}
-        for img in article.iter("img"):
-            parent = img.getparent()
-            around = " ".join(parent.text_content().split()) if parent is not None else ""
-            in_text = bool(around) and parent.tag in ("p", "span", "a", "li", "td", "em", "strong")
-            outcomes[img.get(extract.RID)] = figures.of(img, in_text=in_text)
-        consumed = set().union(*(o.consumed for o in outcomes.values())) if outcomes else set()
-        converter = convert.Converter(base, meta.front.get("language", ""), outcomes, consumed)
-        blocks = converter.blocks(article)
-        files = dict(figures.files)
+    meta = metadata.read(tree, capture, article.text_content(), options.rights)
+    blocks, images, outcomes = _convert(article, original, _base_url(tree, capture), capture,
+                                        meta.front.get("language", ""))
     blocks = _without_title(blocks, meta.front.get("title", ""))
     if _characters(blocks) < MIN_ARTICLE_CHARACTERS and not any(
             isinstance(b, markdown.Figure) and b.fields.get("src") for b in blocks):
@@ -107,17 +89,51 @@ def import_page(capture: sources.Capture, options: Options = Options()) -> Page:
     body = markdown.document(front, blocks)
     page = Page(where=capture.where, key=capture.key, title=front.get("title", ""),
                 url=capture.url, files={"article.md": body.encode("utf-8")})
-    page.files.update({f"images/{name}": data for name, data in sorted(files.items())})
+    page.files.update({f"images/{name}": data for name, data in sorted(images.items())})
     page.needs = _needs(body)
-    page.guessed = list(meta.guessed)
-    if guessed_charset and " " in guessed_charset:
-        page.guessed.append(f"charset: read as {guessed_charset}; check the text there")
-    elif guessed_charset:
-        page.guessed.append(f"charset {guessed_charset} was recognised from the bytes (the page "
-                            "declares none)")
-    dropped = [o.dropped for o in outcomes.values() if o.dropped.startswith("a decorative")]
-    page.guessed += [f"left out {reason}" for reason in dropped]
+    page.guessed = list(meta.guessed) + _notes(charset_note, outcomes)
     return page
+
+
+def _base_url(tree, capture) -> str:
+    """What the page's relative URLs resolve against: its <base href>, else its own URL."""
+    base = capture.base_url
+    element = tree.find(".//base")
+    if element is not None and element.get("href"):
+        try:
+            base = urljoin(base, element.get("href").strip())
+        except ValueError:
+            pass
+    return base
+
+
+def _convert(article, original, base: str, capture, language: str):
+    """The article's blocks, its image files and what became of each image."""
+    with tempfile.TemporaryDirectory(prefix="renderer-import-") as work:
+        figures = Figures(original, base, capture.lookup, Path(work))
+        outcomes = {}
+        for img in article.iter("img"):
+            parent = img.getparent()
+            around = " ".join(parent.text_content().split()) if parent is not None else ""
+            in_text = bool(around) and parent.tag in ("p", "span", "a", "li", "td", "em", "strong")
+            outcomes[img.get(extract.RID)] = figures.of(img, in_text=in_text)
+        consumed = set().union(*(o.consumed for o in outcomes.values())) if outcomes else set()
+        blocks = convert.Converter(base, language, outcomes, consumed).blocks(article)
+        return blocks, dict(figures.files), outcomes
+
+
+def _notes(charset_note: str, outcomes: dict) -> list:
+    """What a person should check beyond the metadata: the charset, images left out."""
+    notes = []
+    if charset_note and " " in charset_note:
+        notes.append(f"charset: read as {charset_note}; check the text there")
+    elif charset_note:
+        notes.append(f"charset {charset_note} was recognised from the bytes (the page declares "
+                     "none)")
+    left_out = sum(1 for o in outcomes.values() if o.dropped.startswith("a decorative"))
+    if left_out:
+        notes.append(f"left out {left_out} decorative image(s) the capture does not hold")
+    return notes
 
 
 def _without_title(blocks, title: str) -> list:
