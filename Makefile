@@ -7,7 +7,7 @@ OUT := dist
 CONTENT := content
 RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 
-.PHONY: html pdf epub all dist test check bench clean distclean system-deps
+.PHONY: html pdf epub all dist test check bench clean distclean system-deps import
 
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
@@ -15,6 +15,12 @@ html pdf epub: $(VENV)/.installed
 # The whole collection, in parallel, redoing only what changed; plus index.html and opds.xml.
 all: $(VENV)/.installed
 	$(BIN)/renderer build $(CONTENT) --out $(OUT)
+
+# Captures (saved .html pages, .warc/.warc.gz, .wacz) into article folders under content/:
+#   make import SRC="crawl.warc.gz saved-page.html"   [IMPORT_FLAGS="--rights '…' --url '…'"]
+import: $(VENV)/.installed
+	@test -n "$(SRC)" || { echo "make import: give the captures, e.g. make import SRC=crawl.warc.gz"; exit 2; }
+	$(BIN)/renderer import $(SRC) --out $(CONTENT) $(IMPORT_FLAGS)
 
 # The offline package: the above and a BagIt bag of it in dist/bag.
 dist: all

@@ -1,4 +1,4 @@
-"""Command line: `renderer render`, `renderer read`, `renderer check`.
+"""Command line: `renderer render`, `renderer read`, `renderer check`, `renderer import`.
 
 Bad input prints one line, `path:line: what is wrong; how to fix it`, and exits 2; `--debug`
 shows the traceback instead.
@@ -100,6 +100,26 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("--organisation", default="Archive library",
                          help="Source-Organization written in bag-info.txt")
     package.set_defaults(run=_package)
+
+    imp = commands.add_parser(
+        "import", parents=[common], help="import captured web pages (HTML, WARC, WACZ) as article folders",
+        description="Turn each page of each SOURCE (an .html file, a saved-page folder, a .warc, "
+                    ".warc.gz or .wacz file) into OUT/<slug>/article.md and images/: the article "
+                    "without the site, every figure with its alt, caption and credit, the "
+                    "capture's provenance. Never uses the network. Ends with what needs a person.")
+    imp.add_argument("sources", nargs="+", metavar="SOURCE", type=Path)
+    imp.add_argument("-o", "--out", type=Path, default=Path("content"),
+                     help="folder for the article folders (default: content)")
+    imp.add_argument("--url", dest="patterns", action="append", default=[], metavar="PATTERN",
+                     help="import only pages whose URL matches (wildcards * and ?); repeatable")
+    imp.add_argument("--rights", default="", metavar="TEXT",
+                     help="rights statement for pages that state none (else a 'todo' for a person)")
+    imp.add_argument("--charset", default="", metavar="NAME",
+                     help="read every page in this charset, whatever it declares")
+    imp.add_argument("--force", action="store_true",
+                     help="overwrite article folders a person has edited since they were imported")
+    imp.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    imp.set_defaults(run=_import)
 
     read = commands.add_parser(
         "read", parents=[common], help="print what a screen reader meets in a PDF, EPUB or HTML file",
@@ -252,6 +272,41 @@ def _package_date(dist: Path) -> datetime:
     dates = [e["published"] for e in load_manifest(dist).values() if "published" in e] \
         or ["1980-01-01"]
     return datetime.fromisoformat(max(dates)).replace(tzinfo=timezone.utc)
+
+
+def _import(args) -> int:
+    from .importer import Options, run
+
+    if args.jobs is not None and args.jobs < 1:
+        raise RenderError("--jobs", None, "must be 1 or more; leave it out for one per core")
+    options = Options(out=args.out, rights=" ".join(args.rights.split()), charset=args.charset,
+                      patterns=tuple(args.patterns), force=args.force, jobs=args.jobs,
+                      debug=args.debug)
+
+    def progress(item):
+        if hasattr(item, "folder"):
+            note = {"written": "", "unchanged": "  (unchanged)",
+                    "edited": "  (kept: edited since it was imported; --force overwrites it)"}
+            print(f"{item.folder / 'article.md'}  <- {item.page.url or item.page.where}"
+                  f"{note[item.status]}")
+        else:
+            print(item, file=sys.stderr)
+
+    report = run(args.sources, options, on_page=progress)
+    people = [o for o in report.imported if o.page.needs or o.page.guessed]
+    if people:
+        print("\nWhat needs a person:")
+        for outcome in people:
+            article = outcome.folder / "article.md"
+            for line, text in outcome.page.needs:
+                print(f"  {article}:{line}: {text}")
+            for text in outcome.page.guessed:
+                print(f"  {article}: check: {text}")
+    failed = report.refused + report.internal
+    print(f"\n{len(report.imported)} page(s) imported into {args.out}, {len(failed)} refused; "
+          f"{sum(1 for o in report.imported if o.page.blocking)} need a person before they render",
+          file=sys.stderr if failed else sys.stdout)
+    return EXIT_BAD_INPUT if report.refused else (1 if report.internal else 0)
 
 
 def _read(args) -> int:
