@@ -10,10 +10,6 @@ from conftest import run_cli
 from import_fixtures import (ALT_1, ALT_2, CAPTION_1, CAPTION_2, PAGE_URL, folders, read_article,
                              three_photo_records, write_warc)
 
-RENDERER_PART = pytest.mark.xfail(
-    reason="needs renderer support for the import contract (h7)", strict=False)
-
-
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
     work = tmp_path_factory.mktemp("e2e")
@@ -43,7 +39,6 @@ def test_the_warc_imports_into_an_article_that_needs_no_person(imported):
     assert "0 need a person before they render" in imported["result"].stdout
 
 
-@RENDERER_PART
 def test_outputs_pass_epubcheck_pdfua_and_axe(built):
     from renderer.check import epub_findings, pdf_findings, run_axe, run_epubcheck, run_pdfua
 
@@ -52,7 +47,6 @@ def test_outputs_pass_epubcheck_pdfua_and_axe(built):
     assert run_axe([built["html"]])[built["html"]] == []
 
 
-@RENDERER_PART
 @pytest.mark.parametrize("fmt", ["html", "pdf", "epub"])
 def test_read_gives_each_alt_once_then_its_caption_and_credit(built, fmt):
     lines = run_cli("read", built[fmt]).stdout.splitlines()
@@ -66,7 +60,6 @@ def test_read_gives_each_alt_once_then_its_caption_and_credit(built, fmt):
     assert lines[first].startswith("[figure]"), lines[first]
 
 
-@RENDERER_PART
 @pytest.mark.parametrize("fmt", ["html", "pdf", "epub"])
 def test_the_figure_not_preserved_is_read_in_place(built, fmt):
     lines = run_cli("read", built[fmt]).stdout.splitlines()
@@ -78,7 +71,6 @@ def test_the_figure_not_preserved_is_read_in_place(built, fmt):
     assert CAPTION_2 in "\n".join(lines[at + 1:at + 5])
 
 
-@RENDERER_PART
 def test_colophon_shows_the_capture_date_and_record_id(built, imported):
     front, _, _ = read_article(imported["folder"])
     page = lxml.html.fromstring(built["html"].read_bytes())
