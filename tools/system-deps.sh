@@ -3,7 +3,7 @@
 #   tools/system-deps.sh render   Pango (WeasyPrint's text layout) and fonts
 #   tools/system-deps.sh test     the above + Java (EPUBCheck), Chromium (axe-core), poppler-utils
 set -euo pipefail
-render=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji)
+render=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji)
 test=(default-jre-headless chromium poppler-utils)
 case "${1:-render}" in
   render) wanted=("${render[@]}") ;;
