@@ -159,7 +159,7 @@ def test_no_stream_data_ends_in_cr_before_endstream(tmp_path, seed):
     import zlib
 
     from renderer.pdf import _no_cr_before_endstream
-    from renderer.pdf.tags import save
+    from renderer.pdf.tree import save
     pdf = pikepdf.open(seed["pdf"])
     contents = pdf.pages[0].Contents
     plain = contents.read_bytes()

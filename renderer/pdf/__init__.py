@@ -1,7 +1,7 @@
 """PDF writer: the article's HTML + print stylesheet → WeasyPrint 70 → a tagged PDF/UA-1 file.
 
 WeasyPrint lays the pages out; we read that layout (which elements run over each page break)
-and hand it to `tags`, which repairs the tag tree before the bytes leave this module.
+and hand it to `passes`, which repairs the tag tree before the bytes leave this module.
 """
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import tags, xmp
+from . import xmp
+from .passes import repair_tags
+from .tree import save
 from ..confine import ARTICLE_BASE_URL, ConfinedFetcher, check_imports
 from ..files import confined_file
 from ..lang import normalised
 from ..provenance import Provenance
-from .layout import Layout, _block_of, _text_leaves, read_layout  # noqa: F401 (public)
+from .layout import Layout, read_layout  # noqa: F401 (Layout: part of the public API)
 
 # PDF/A-3a tags the document as PDF/UA-1 asks; xmp.finish adds the PDF/UA identification.
 PDF_OPTIONS = {"pdf_variant": "pdf/a-3a", "uncompressed_pdf": False}
@@ -61,10 +63,10 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
         document.write_pdf(raw, attachments=attachments, **options)
     layout.missing_glyphs = sorted(set(missing.characters))
     del document, page  # the laid-out boxes (hundreds of MB for a long table) are done with
-    pdf = tags.repair_tags(raw.getvalue(), layout.continued, language_passages(html))
+    pdf = repair_tags(raw.getvalue(), layout.continued, language_passages(html))
     if provenance is not None:
         xmp.finish(pdf, provenance)
-    return _no_cr_before_endstream(tags.save(pdf)), layout
+    return _no_cr_before_endstream(save(pdf)), layout
 
 
 def _no_cr_before_endstream(data: bytes) -> bytes:
@@ -99,7 +101,7 @@ def _no_cr_before_endstream(data: bytes) -> bytes:
         stream.write(packed, filter=pikepdf.Name.FlateDecode)
         if "/Length1" in stream:
             stream.Length1 = len(plain)
-    return tags.save(pdf)
+    return save(pdf)
 
 
 class _MissingGlyphs(logging.Handler):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-# WeasyPrint 70's element → tag mapping, for the elements our templates write (pdf/tags.py).
+# WeasyPrint 70's element → tag mapping, for the elements our templates write (pdf/passes.py).
 _TAGS = {"main": "Part", "article": "Art", "section": "Sect", "blockquote": "BlockQuote",
          "p": "P", "ul": "L", "ol": "L", "dl": "L", "li": "LI", "table": "Table", "tr": "TR",
          "th": "TH", "td": "TD", "thead": "THead", "tbody": "TBody", "div": "Div",

@@ -5,12 +5,10 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from functools import lru_cache
 
 import pikepdf
 from pikepdf import Dictionary, Name
 
-PX_TO_PT = 0.75
 BREAK_AFTER = set("-\u2010\u2012\u2013\u2014/\u2024\u2025\u2026\u00ad")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pikepdf
 from lxml import etree
 
-from ..provenance import Provenance, capture_statement, statement  # noqa: F401 (re-exported)
+from ..provenance import Provenance, statement
 
 NS = {
     "x": "adobe:ns:meta/",
