@@ -68,6 +68,7 @@ def merge_continued(tree, continued):
 
 
 def artifact_orphans_and_decorative_figures(tree):
+    """Margin boxes (WeasyPrint #1836) and decorative images (alt="") become artifacts."""
     decorative = [e for e in tree.walk() if e.S == Name.Figure and "/Alt" not in e]
     for element in decorative:
         for kid in tree.kids(element):
@@ -133,6 +134,7 @@ def drop_repeated_header(tree, table, continuation):
             tree.detach(kid)
 
 def group_figures(tree):
+    """A `<figure>` (a NonStruct holding a Caption) becomes a Div grouping it."""
     for element in list(tree.walk()):
         types = [k.S for k in tree.kids(element) if _is_elem(k)]
         # A figure without an image (not preserved: a Div frame) keeps its Caption too.
@@ -165,6 +167,7 @@ def unwrap_nonstruct(tree, parent=None):
         tree.set_kids(parent, kept)
 
 def fix_lists(tree):
+    """One LBody per item, holding its stray kids and the list nested in it."""
     for element in list(tree.walk()):
         if element.S == Name.LI:
             bodies = [k for k in tree.kids(element) if _is_elem(k) and k.S == Name.LBody]
@@ -193,6 +196,7 @@ def fix_lists(tree):
                 kid.P = body
 
 def body_of(tree, item):
+    """The LBody of a list item, made if it has none."""
     for kid in tree.kids(item):
         if _is_elem(kid) and kid.S == Name.LBody:
             return kid
@@ -243,6 +247,7 @@ def fix_links(tree):
                 if isinstance(kid, Dictionary) and kid.get("/Type") == Name.OBJR:
                     kid.Obj.Contents = pikepdf.String(description)
 
+@_needs("languages")
 def set_languages(tree, languages):
     """Give /Lang to the elements whose whole text is a passage the model marks: the
     first passage, from where the last match left off, that an element's text equals."""
@@ -279,6 +284,7 @@ def add_actual_text_for_rtl(tree):
             element.ActualText = pikepdf.String(logical.replace("\n", " "))
 
 def fix_figure_boxes(tree):
+    """A Figure's /BBox, in CSS px from the top, becomes PDF points from the bottom."""
     for element in tree.walk():
         attributes = element.get("/A")
         if element.S != Name.Figure or not isinstance(attributes, Dictionary) \
@@ -299,8 +305,6 @@ def scope_table_headers(tree):
             in_head = element.P.get("/P") is not None and element.P.P.get("/S") == Name.THead
             attributes.Scope = Name.Column if in_head else Name.Row
 
-
-set_languages = _needs("languages")(set_languages)
 
 PASSES = [
     artifact_orphans_and_decorative_figures,
