@@ -21,7 +21,7 @@ from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_imag
 from .lint import lint_document
 from .outdir import refuse_reserved
 from .reader import find_source, read_article
-from .xmp import Provenance
+from .provenance import Provenance
 
 FORMATS = ("html", "pdf", "epub")
 STYLES = Path(__file__).resolve().parent.parent / "styles"

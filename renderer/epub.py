@@ -17,7 +17,7 @@ from ebooklib import epub
 from . import NAME, __version__
 from . import model as m
 from .html import image_url, insert_page_markers, render_template, render_xhtml
-from .xmp import statement
+from .provenance import statement
 
 CHAPTER = "article.xhtml"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"

@@ -16,8 +16,8 @@ from markupsafe import Markup, escape
 
 from . import NAME, __version__
 from . import model as m
-from .reader import direction_of
-from .xmp import statement
+from .lang import direction_of
+from .provenance import statement
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -139,7 +139,7 @@ def isolate_rtl(text: str) -> Markup:
 
     Isolating the run fixes its direction in every output, so numbers next to it cannot be
     pulled into it by the bidi algorithm, and the PDF's text can be put back in reading order
-    without guessing (see tagfix.logical_order).
+    without guessing (see pdf.text.logical_order).
     """
     text = re.sub(r"[ \t]*\n[ \t]*", " ", text)
     out, position = [], 0

@@ -25,6 +25,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import limits
 from . import model as m
+from .lang import direction_of
 from .errors import Finding, RenderError
 from .files import confined_file, ocf_forbidden
 
@@ -38,7 +39,6 @@ FIGURE_KEYS = ("src", "alt", "title", "caption", "credit", "credit_label", "iden
                "identifier_label", "description", "decorative", "id", "missing", "original",
                "todo")
 TODO = "todo"  # a note for a person (e.g. from `renderer import`): render refuses until it is gone
-RTL_SCRIPTS = {"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg", "Samr", "Mand"}
 
 # Documented limits (README, "Bad input"): deeper input is refused, never half-rendered.
 MAX_YAML_DEPTH = 20      # front matter and figure YAML: values are text, so 2 levels suffice
@@ -653,15 +653,6 @@ class _Parser:
                 out.extend(self.inlines(node.children, line) if node.children
                            else (m.Text(node.content),))
         return _merge_text(out)
-
-
-def direction_of(lang: str) -> str:
-    """'rtl' for languages written right to left (by their likely script), else ''."""
-    try:
-        script = langcodes.Language.get(lang).maximize().script
-    except (ValueError, LookupError):
-        return ""
-    return "rtl" if script in RTL_SCRIPTS else ""
 
 
 def _alone_image(paragraph):

@@ -20,7 +20,7 @@ from lxml import etree, html as lxml_html
 
 from .errors import RenderError
 from .model import NOT_PRESERVED_LABEL, NOT_PRESERVED_ROLE
-from .tagfix import join_text
+from .pdf.text import join_text
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -265,7 +265,7 @@ _INLINE = {"/Span", "/Link", "/Quote", "/Code", "/NonStruct", "/Em", "/Strong"}
 
 
 def pdf_transcript(data: bytes, name="PDF") -> list[Item]:
-    from .tagfix import mcid_glyphs
+    from .pdf.text import mcid_glyphs
 
     try:
         pdf = pikepdf.open(io.BytesIO(data))

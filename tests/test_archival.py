@@ -13,7 +13,7 @@ from lxml import etree
 
 from renderer.check import run_pdfua
 from renderer.reader import read_article
-from renderer.tagfix import logical_order, mcid_glyphs
+from renderer.pdf.text import logical_order, mcid_glyphs
 
 from conftest import CORPUS, SEED_ARTICLE, epub_member, outputs
 
@@ -159,7 +159,7 @@ def test_no_stream_data_ends_in_cr_before_endstream(tmp_path, seed):
     import zlib
 
     from renderer.pdf import _no_cr_before_endstream
-    from renderer.tagfix import save
+    from renderer.pdf.tree import save
     pdf = pikepdf.open(seed["pdf"])
     contents = pdf.pages[0].Contents
     plain = contents.read_bytes()

@@ -189,7 +189,7 @@ def test_only_preserved_images_are_packed(rendered):
 def frames(pdf):
     """The not-preserved frames of a PDF: a Div whose first paragraph is the label."""
     from renderer.transcript import _PdfWalker
-    from renderer.tagfix import mcid_glyphs
+    from renderer.pdf.text import mcid_glyphs
     walker = _PdfWalker(pdf, mcid_glyphs(pdf))
     return [e for e in struct_elements(pdf) if e.S == "/Div" and walker.is_not_preserved_frame(e)], walker
 

@@ -1,7 +1,7 @@
 """PDF writer: the article's HTML + print stylesheet → WeasyPrint 70 → a tagged PDF/UA-1 file.
 
 WeasyPrint lays the pages out; we read that layout (which elements run over each page break)
-and hand it to `tagfix`, which repairs the tag tree before the bytes leave this module.
+and hand it to `passes`, which repairs the tag tree before the bytes leave this module.
 """
 from __future__ import annotations
 
@@ -10,33 +10,19 @@ import io
 import logging
 import re
 from datetime import datetime, timezone
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import tagfix, xmp
-from .confine import ARTICLE_BASE_URL, ConfinedFetcher, check_imports
-from .files import confined_file
-from .xmp import Provenance
+from . import xmp
+from .passes import repair_tags
+from .tree import save
+from ..confine import ARTICLE_BASE_URL, ConfinedFetcher, check_imports
+from ..files import confined_file
+from ..lang import normalised
+from ..provenance import Provenance
+from .layout import Layout, read_layout  # noqa: F401 (Layout: part of the public API)
 
 # PDF/A-3a tags the document as PDF/UA-1 asks; xmp.finish adds the PDF/UA identification.
 PDF_OPTIONS = {"pdf_variant": "pdf/a-3a", "uncompressed_pdf": False}
-
-# WeasyPrint 70's element → tag mapping, for the elements our templates write (pdf/tags.py).
-_TAGS = {"main": "Part", "article": "Art", "section": "Sect", "blockquote": "BlockQuote",
-         "p": "P", "ul": "L", "ol": "L", "dl": "L", "li": "LI", "table": "Table", "tr": "TR",
-         "th": "TH", "td": "TD", "thead": "THead", "tbody": "TBody", "div": "Div",
-         "figcaption": "Caption", "caption": "Caption"}
-
-
-@dataclass
-class Layout:
-    """What the PDF's pagination says about the content, for tag repair and page markers;
-    and the characters no installed font could show."""
-    continued: list[list[str]]  # per page break: PDF tags of the elements running over it
-    page_starts: list  # per page: (index of its first block among <body>'s descendants,
-                       #            words of that block printed on earlier pages), or None
-    missing_glyphs: list = field(default_factory=list)
-
 
 def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, images=None,
                provenance: Provenance | None = None, source: bytes | None = None,
@@ -77,10 +63,10 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
         document.write_pdf(raw, attachments=attachments, **options)
     layout.missing_glyphs = sorted(set(missing.characters))
     del document, page  # the laid-out boxes (hundreds of MB for a long table) are done with
-    pdf = tagfix.repair_tags(raw.getvalue(), layout.continued, language_passages(html))
+    pdf = repair_tags(raw.getvalue(), layout.continued, language_passages(html))
     if provenance is not None:
         xmp.finish(pdf, provenance)
-    return _no_cr_before_endstream(tagfix.save(pdf)), layout
+    return _no_cr_before_endstream(save(pdf)), layout
 
 
 def _no_cr_before_endstream(data: bytes) -> bytes:
@@ -115,7 +101,7 @@ def _no_cr_before_endstream(data: bytes) -> bytes:
         stream.write(packed, filter=pikepdf.Name.FlateDecode)
         if "/Length1" in stream:
             stream.Length1 = len(plain)
-    return tagfix.save(pdf)
+    return save(pdf)
 
 
 class _MissingGlyphs(logging.Handler):
@@ -155,80 +141,11 @@ def _identifier(html: str, stylesheets) -> bytes:
     return digest.hexdigest()[:32].encode("ascii")
 
 
-def read_layout(document) -> Layout:
-    """Where each page begins, and which elements run over each page break.
-
-    A page begins in the block (paragraph, heading, list item, cell, figure…) holding its first
-    printed text, after as many of that block's words as earlier pages printed.
-    """
-    firsts, lasts, starts = [], [], []
-    seen_heads: set[int] = set()
-    printed: dict[int, list[str]] = {}  # block → its text boxes printed so far
-    order: dict[int, int] = {}
-    for page in document.pages:
-        leaves = list(_text_leaves(page._page_box, ()))
-        # A table header repeated on a continuation page is not where the page's text begins.
-        heads = {id(e) for chain, _ in leaves for e in chain if e.tag == "thead"}
-        leaves = [(c, b) for c, b in leaves
-                  if not any(e.tag == "thead" and id(e) in seen_heads for e in c)]
-        seen_heads |= heads
-        if leaves and not order:
-            body = next(e for e in leaves[0][0] if e.tag == "body")
-            order = {id(e): i for i, e in enumerate(body.iter())}
-        if leaves:
-            block = _block_of(leaves[0][0])
-            starts.append((order[id(block)], len("".join(printed.get(id(block), ())).split())))
-        else:
-            starts.append(None)
-        for chain, box in leaves:
-            text = getattr(box, "text", "")
-            if text and "::" not in (getattr(box, "element_tag", "") or ""):  # not ::marker, q::before
-                printed.setdefault(id(_block_of(chain)), []).append(text)  # not +: quadratic
-        firsts.append(leaves[0][0] if leaves else ())
-        lasts.append(leaves[-1][0] if leaves else ())
-    continued = []
-    for last, first in zip(lasts, firsts[1:]):
-        shared = set(map(id, first))
-        continued.append([_TAGS.get(e.tag, "NonStruct") for e in last
-                          if id(e) in shared and e.tag not in ("html", "body")])
-    return Layout(continued, starts)
-
-
-_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "caption", "summary",
-           "dt", "dd", "pre", "figure"}
-
-
-def _block_of(chain):
-    """The innermost block element of a chain (a figure for its image)."""
-    for element in reversed(chain):
-        if element.tag in _BLOCKS:
-            return element
-    return chain[-1]
-
-
-def _text_leaves(box, chain):
-    """(element chain, outermost first) of every text or image box, in layout order."""
-    from weasyprint.formatting_structure import boxes
-
-    if isinstance(box, boxes.MarginBox):
-        return
-    element = getattr(box, "element", None)
-    if element is not None and (not chain or chain[-1] is not element):
-        chain = chain + (element,)
-    if isinstance(box, (boxes.TextBox, boxes.ReplacedBox)) and element is not None:
-        yield chain, box
-        return
-    for child in getattr(box, "children", ()):
-        yield from _text_leaves(child, chain)
-
-
 def language_passages(html: str) -> list[tuple[str, str]]:
     """(text, lang) of every passage the page marks with a language other than its own, in
     order: spans and paragraphs from the article, and the renderer's own English words in
     an article in another language. Containers pass their language on to their blocks."""
     from lxml import html as lxml_html
-
-    from .transcript import Item
 
     root = lxml_html.fromstring(html)
     page_lang = root.get("lang", "")
@@ -242,7 +159,7 @@ def language_passages(html: str) -> list[tuple[str, str]]:
                 if isinstance(child.tag, str):
                     visit(child, lang)
             return
-        out.append((Item("", element.text_content()).text, lang))
+        out.append((normalised(element.text_content()), lang))
 
     visit(root.find("body"), "")
     return out
