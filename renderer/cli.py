@@ -257,15 +257,15 @@ def _build(args) -> int:
 
 def _package(args) -> int:
     from .collection import load_manifest
-    from .package import write_bag, write_catalog
+    from .package import write_package
 
     with claim(args.dist, create=False):
         if not load_manifest(args.dist):
             raise RenderError(args.dist, None, "no build manifest here; run `renderer build` "
                               "first")
         date = _package_date(args.dist)
-        write_catalog(args.dist, args.title, _catalog_css(_styles(args)), date)
-        bag = write_bag(args.dist, args.organisation, date)
+        bag = write_package(args.dist, _catalog_css(_styles(args)), date, title=args.title,
+                            organisation=args.organisation)
     print(bag)
     return 0
 
