@@ -10,6 +10,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
+from importlib.resources import files
 from pathlib import Path
 
 from . import NAME, __version__
@@ -24,7 +25,18 @@ from .reader import find_source, read_article
 from .provenance import Provenance
 
 FORMATS = ("html", "pdf", "epub")
-STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+
+def _default_styles() -> Path:
+    """The styles shipped in the package (a wheel maps the top-level styles/ to renderer/styles/),
+    else the checkout's styles/ when running from source; WeasyPrint needs a real folder."""
+    packaged = files("renderer") / "styles"
+    if isinstance(packaged, Path) and (packaged / "base.css").is_file():
+        return packaged.resolve()
+    return Path(__file__).resolve().parent.parent / "styles"
+
+
+STYLES = _default_styles()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -69,9 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("-f", "--format", dest="formats", default="html,pdf,epub",
                         help="comma-separated formats: html, pdf, epub (default: all three)")
     render.add_argument("--strict", action="store_true", help="treat alt-text warnings as errors")
-    render.add_argument("--styles", type=Path, default=None, metavar="DIR",
-                        help="folder with base.css, screen.css, print.css and epub.css "
-                             "(default: the project's styles/)")
+    _styles_argument(render)
     render.set_defaults(run=_render)
 
     build = commands.add_parser(
@@ -89,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jpeg-quality", type=int, default=DEFAULT_QUALITY, metavar="Q",
                        help=f"JPEG quality of re-encoded photos (default {DEFAULT_QUALITY})")
     build.add_argument("--title", default="Offline collection", help="title of the catalog page and feed")
+    _styles_argument(build)
     build.set_defaults(run=_build)
 
     package = commands.add_parser(
@@ -99,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("--title", default="Offline collection", help="title of the catalog page and feed")
     package.add_argument("--organisation", default="Archive library",
                          help="Source-Organization written in bag-info.txt")
+    _styles_argument(package)
     package.set_defaults(run=_package)
 
     imp = commands.add_parser(
@@ -145,23 +144,36 @@ def _render(args) -> int:
     if unknown or not formats:
         raise RenderError("--format", None, f"unknown format '{','.join(unknown)}'; "
                           "use html, pdf, epub or a comma-separated mix")
-    options = Options(formats=formats, strict=args.strict, build_date=_source_date_epoch())
-    if args.styles is not None:
-        missing = [n for n in ("base.css", "screen.css", "print.css", "epub.css")
-                   if not (args.styles / n).is_file()]
-        if missing:
-            raise RenderError(args.styles, None, f"no {missing[0]} in this styles folder; "
-                              "copy styles/ and edit the copy")
-        from .confine import check_imports
-        sheets = [args.styles / n for n in ("base.css", "screen.css", "print.css", "epub.css")]
-        check_imports(sheets, [args.styles])  # an @import loop, or one leaving the folder
-        options = replace(options, styles=args.styles.resolve())
+    options = Options(formats=formats, strict=args.strict, build_date=_source_date_epoch(),
+                      styles=_styles(args))
     articles = find_articles(args.articles)
     if not articles:
         raise RenderError(args.articles[0], None, "no article folders found (a folder with "
                           "article.md); check the path")
     with claim(args.out):  # one writer per output folder
         return _render_each(args, articles, options)
+
+
+def _styles_argument(command) -> None:
+    command.add_argument("--styles", type=Path, default=None, metavar="DIR",
+                         help="folder with base.css, screen.css, print.css and epub.css "
+                              "(default: the styles shipped in the package, as in styles/)")
+
+
+def _styles(args) -> Path:
+    """The --styles folder, checked once before any work; else the package's default styles."""
+    from .build import STYLES
+    if args.styles is None:
+        return STYLES
+    missing = [n for n in ("base.css", "screen.css", "print.css", "epub.css")
+               if not (args.styles / n).is_file()]
+    if missing:
+        raise RenderError(args.styles, None, f"no {missing[0]} in this styles folder; "
+                          "copy styles/ and edit the copy")
+    from .confine import check_imports
+    sheets = [args.styles / n for n in ("base.css", "screen.css", "print.css", "epub.css")]
+    check_imports(sheets, [args.styles])  # an @import loop, or one leaving the folder
+    return args.styles.resolve()
 
 
 def _render_each(args, articles, options) -> int:
@@ -225,11 +237,11 @@ def _build(args) -> int:
                           "longest edge at least 64 px")
     options = Options(strict=args.strict, build_date=_source_date_epoch(),
                       max_edge=args.max_edge, jpeg_quality=args.jpeg_quality,
-                      image_cache=(args.out / ".cache" / "images").resolve())
+                      image_cache=(args.out / ".cache" / "images").resolve(), styles=_styles(args))
     with claim(args.out):
         summary = build_collection(args.content, args.out, options, jobs=args.jobs,
                                    force=args.force)
-        write_catalog(args.out, args.title, _catalog_css(), _package_date(args.out))
+        write_catalog(args.out, args.title, _catalog_css(options.styles), _package_date(args.out))
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
     for failure in summary.failures:
@@ -245,22 +257,24 @@ def _build(args) -> int:
 
 def _package(args) -> int:
     from .collection import load_manifest
-    from .package import write_bag, write_catalog
+    from .package import write_package
 
     with claim(args.dist, create=False):
         if not load_manifest(args.dist):
             raise RenderError(args.dist, None, "no build manifest here; run `renderer build` "
                               "first")
         date = _package_date(args.dist)
-        write_catalog(args.dist, args.title, _catalog_css(), date)
-        bag = write_bag(args.dist, args.organisation, date)
+        bag = write_package(args.dist, _catalog_css(_styles(args)), date, title=args.title,
+                            organisation=args.organisation)
     print(bag)
     return 0
 
 
-def _catalog_css() -> str:
-    from .build import STYLES
-    return "\n".join((STYLES / n).read_text(encoding="utf-8") for n in ("base.css", "screen.css"))
+def _catalog_css(styles: Path) -> str:
+    """The catalog page wears the same screen styles as the articles (--styles included)."""
+    from .files import confined_file
+    return "\n".join(confined_file(styles, n).read_text(encoding="utf-8")
+                     for n in ("base.css", "screen.css"))
 
 
 def _package_date(dist: Path) -> datetime:

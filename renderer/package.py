@@ -72,6 +72,14 @@ def write_catalog(out: Path, title: str, css: str, updated: datetime) -> list[Pa
             write_atomically(out / "opds.xml", feed.encode("utf-8"))]
 
 
+def write_package(out: Path, css: str, updated: datetime, *, title: str = "Offline collection",
+                  organisation: str = "Archive library") -> Path:
+    """The offline package of a built collection: catalog and feed, then a BagIt bag of it all.
+    `css` is the catalog's screen style; `updated` dates the feed and bag (reproducible)."""
+    write_catalog(out, title, css, updated)
+    return write_bag(out, organisation, updated)
+
+
 def write_bag(out: Path, organisation: str, updated: datetime) -> Path:
     """Copy the package into a fresh bag and swap it in place of the old one."""
     import bagit
