@@ -219,7 +219,6 @@ class _Parser:
         self.offset = 0          # lines before the text being parsed (a notice's body)
         self.depth = 0           # quotes, lists and notices we are inside
         self.span = (0, 0)       # first and last line of the block whose inlines we read
-        self.fragment_links = False
         self.heading_ids: dict[str, str] = {}  # the id a heading had before `sec-`, → its id
         self.figure_ids: set[str] = set()
         self.notices = 0  # notices so far: their ids are notice-1, notice-2, …
@@ -298,16 +297,6 @@ class _Parser:
                              f"a link to {_short(href)} uses the '{name}:' scheme; only http, "
                              "https and mailto links (and links inside the article, such as "
                              "'#section') are written: remove the link or point it at a web page")
-        if href.startswith("#"):
-            self.fragment_links = True
-
-    def heading_link(self, link: m.Link) -> m.Link:
-        """A link to `#background` still reaches the heading now called `sec-background`."""
-        name = link.href[1:] if link.href.startswith("#") else ""
-        target = self.heading_ids.get(name)
-        if not target or name in self.figure_ids or _RESERVED_ID.match(name):
-            return link
-        return replace(link, href="#" + target)
 
     def resolve_link(self, link: m.Link, base: str):
         """Every written link reaches something: a fragment an id in the article has, or a
