@@ -70,7 +70,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     book.add_item(nav)
     book.add_item(epub.EpubNcx())  # ebooklib always writes <spine toc="ncx">
     book.toc = [epub.Link(CHAPTER, meta.title, "article")] + [
-        epub.Link(f"{CHAPTER}#{h.id}", m.plain_text(h.children), h.id)
+        epub.Link(f"{CHAPTER}#{h.id}", _nav_label(h.children), h.id)
         for h in doc.blocks if isinstance(h, m.Heading) and h.level == 2]
     book.spine = [chapter, (nav, "no")]  # the landmarks link to the nav: it must be in the spine
 
@@ -160,8 +160,13 @@ def _count(n: int, noun: str) -> str:
 
 def _nav(doc: m.Document, pages: int) -> str:
     return render_template("nav.xhtml", meta=doc.metadata, chapter=CHAPTER,
-                           outline=_outline(doc.blocks), plain_text=m.plain_text,
+                           outline=_outline(doc.blocks), plain_text=_nav_label,
                            page_list=range(1, pages + 1))
+
+
+def _nav_label(children) -> str:
+    """A nav entry's text: EPUBCheck refuses an empty link, so an empty heading gets one."""
+    return m.plain_text(children).strip() or "Untitled section"
 
 
 def _outline(blocks):

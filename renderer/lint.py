@@ -9,6 +9,8 @@ Codes (documented in README.md):
   decorative-caption warning  a decorative image has a caption
 The build adds one more, from the PDF's layout:
   pdf-missing-glyph  warning  characters no installed font can show (empty boxes in the PDF)
+The reader adds one, for a link it dropped (text kept):
+  link-unresolvable  warning  relative with no `source`, an invalid URL, or an unknown `#id`
 `--strict` turns every warning into an error.
 """
 from __future__ import annotations

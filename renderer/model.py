@@ -30,6 +30,7 @@ class Link:
     href: str
     children: tuple["Inline", ...]
     title: str = ""
+    line: int = field(default=0, compare=False)  # source line, for warnings about the target
 
 
 @dataclass(frozen=True)

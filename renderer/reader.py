@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields, is_dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import langcodes
 import yaml
@@ -115,8 +115,7 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
         blocks = (m.Notice("Archival notice", (m.Paragraph((m.Text(metadata.notice),)),),
                            "" if english else "en"),) + blocks
     blocks = _fix_outline(blocks, parser)
-    if parser.fragment_links and parser.heading_ids:
-        blocks = _map_links(blocks, parser.heading_link)
+    blocks = _map_links(blocks, lambda link: parser.resolve_link(link, metadata.source))
     doc = m.Document(metadata=metadata, blocks=blocks, source_path=str(source),
                      source_sha256=sha256, findings=tuple(parser.findings))
     _check_unique_ids(doc.figures, source)
@@ -220,9 +219,9 @@ class _Parser:
         self.offset = 0          # lines before the text being parsed (a notice's body)
         self.depth = 0           # quotes, lists and notices we are inside
         self.span = (0, 0)       # first and last line of the block whose inlines we read
-        self.fragment_links = False
         self.heading_ids: dict[str, str] = {}  # the id a heading had before `sec-`, → its id
         self.figure_ids: set[str] = set()
+        self.notices = 0  # notices so far: their ids are notice-1, notice-2, …
 
     def error(self, line, message):
         return RenderError(self.source, line, message)
@@ -298,16 +297,43 @@ class _Parser:
                              f"a link to {_short(href)} uses the '{name}:' scheme; only http, "
                              "https and mailto links (and links inside the article, such as "
                              "'#section') are written: remove the link or point it at a web page")
-        if href.startswith("#"):
-            self.fragment_links = True
 
-    def heading_link(self, link: m.Link) -> m.Link:
-        """A link to `#background` still reaches the heading now called `sec-background`."""
-        name = link.href[1:] if link.href.startswith("#") else ""
-        target = self.heading_ids.get(name)
-        if not target or name in self.figure_ids or _RESERVED_ID.match(name):
-            return link
-        return replace(link, href="#" + target)
+    def resolve_link(self, link: m.Link, base: str):
+        """Every written link reaches something: a fragment an id in the article has, or a
+        valid web address (a relative one joined to the article's `source`); any other link
+        is dropped, its text kept, with a `link-unresolvable` warning."""
+        href = link.href
+        if href.startswith("#"):
+            name = unquote(href[1:])
+            if name in self.heading_ids:
+                return replace(link, href="#" + self.heading_ids[name])
+            if name in self.known_ids():
+                return link
+            return self.unresolvable(link, "no heading, figure or notice in the article has "
+                                     f"the id {_short(name)}; fix the '#…' part or remove the link")
+        if _SCHEME.match(href):
+            if _valid_url(href):
+                return link
+            return self.unresolvable(link, "it is not a valid web address; fix it or remove the link")
+        if base:
+            joined = urljoin(base, href)
+            if _valid_url(joined):
+                return replace(link, href=joined)
+            return self.unresolvable(link, f"joined to the source {_short(base)} it is not a "
+                                     "valid web address; fix it or remove the link")
+        return self.unresolvable(link, "it is relative and the article has no 'source' to resolve "
+                                 "it against; give the full address, add 'source' to the front "
+                                 "matter, or remove the link")
+
+    def known_ids(self) -> set:
+        ids = set(self.heading_ids.values()) | self.figure_ids | {"main"}
+        ids |= {f + "-description" for f in self.figure_ids}
+        return ids | {f"notice-{n}" for n in range(1, self.notices + 1)}
+
+    def unresolvable(self, link: m.Link, why: str):
+        self.warn("link-unresolvable", link.line, f"the link to {_short(link.href)} was "
+                  f"dropped (its text kept): {why}")
+        return m.Span(link.children, "")
 
     def warn(self, code, line, message):
         self.findings.append(Finding(code, "warning", str(self.source), line, message))
@@ -633,7 +659,7 @@ class _Parser:
                 bad = _FORBIDDEN.search(title)
                 if bad:
                     self.check_text(title, self.locate(_reference_to(bad.group(0))), "the link's title")
-                out.append(m.Link(href, self.inlines(node.children, line), title))
+                out.append(m.Link(href, self.inlines(node.children, line), title, line))
             elif t == "span":
                 children = self.inlines(node.children, line)
                 lang = str(node.attrs.get("lang", ""))
@@ -688,9 +714,20 @@ def _align(style: str) -> str:
 
 
 def _fix_outline(blocks, parser) -> tuple[m.Block, ...]:
-    """Headings start at level 2 under the title and never skip a level: fix and warn."""
+    """Headings start at level 2 under the title and never skip a level: fix and warn.
+    Every heading, also one inside a quote, list or notice, gets a unique valid id, so
+    links to it work and EPUBCheck finds no empty or duplicate id."""
     out, previous, used = [], 1, set()
+    def nested(heading):
+        plain = _unique(_slug(m.plain_text(heading.children)) or "section", used)
+        parser.heading_ids[plain] = HEADING_ID_PREFIX + plain
+        return replace(heading, level=max(heading.level, 2), id=HEADING_ID_PREFIX + plain)
     for block in blocks:
+        if isinstance(block, m.Notice):
+            parser.notices += 1
+        if not isinstance(block, m.Heading):
+            out.append(_map_nodes(block, m.Heading, nested))
+            continue
         if isinstance(block, m.Heading):
             level = min(max(block.level, 2), previous + 1)
             text = m.plain_text(block.children)
@@ -721,14 +758,44 @@ def _check_unique_ids(figures, source):
 
 def _map_links(node, change):
     """`node` (a block, an inline or a tuple of them) with `change` applied to every Link."""
+    return _map_nodes(node, m.Link, change)
+
+
+def _map_nodes(node, kind, change):
+    """`node` (a block, an inline or a tuple of them) with `change` applied to every `kind`."""
     if isinstance(node, tuple):
-        return tuple(_map_links(child, change) for child in node)
+        return tuple(_map_nodes(child, kind, change) for child in node)
     if not is_dataclass(node):
         return node
-    updates = {f.name: _map_links(getattr(node, f.name), change)
+    updates = {f.name: _map_nodes(getattr(node, f.name), kind, change)
                for f in dataclass_fields(node) if isinstance(getattr(node, f.name), tuple)}
     node = replace(node, **updates) if updates else node
-    return change(node) if isinstance(node, m.Link) else node
+    return change(node) if isinstance(node, kind) else node
+
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)\Z")
+
+
+def _valid_url(href: str) -> bool:
+    """An absolute http(s) address with a real host name (or IP), or a mailto link."""
+    try:
+        parts = urlsplit(href)
+        host = parts.hostname or ""
+        parts.port
+    except ValueError:
+        return False
+    if parts.scheme.lower() == "mailto":
+        return True
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return False
+    if host.startswith("[") or ":" in host:
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return all(_HOST_LABEL.match(label) for label in labels)
 
 
 def _slug(text: str) -> str:

@@ -500,8 +500,9 @@ def test_duplicate_figure_key(tmp_path):
 # ---------------------------------------------------------------- accepted, and valid
 def test_figure_fields_stay_text_and_norwegian_is_a_language(tmp_path):
     """Plain YAML values are text: no dates, numbers or booleans guessed from their spelling.
-    (A relative link is still written as it is.)"""
-    article = article_with(tmp_path, FRONT.replace("language: en", "language: no") + FIG
+    (A relative link is resolved against `source`.)"""
+    article = article_with(tmp_path, FRONT.replace("language: en", "language: no\n"
+                                                   "source: https://example.org/news/a.html") + FIG
                            + "caption: 2020-13-45\nidentifier: 0012\ncredit: 1.50\n```\n\n"
                            "See [a neighbour](other-article.html).\n")
     run_cli("render", article, "--out", tmp_path / "dist", "--format", "html")
@@ -511,7 +512,7 @@ def test_figure_fields_stay_text_and_norwegian_is_a_language(tmp_path):
     assert page.findtext(".//p[@class='figure-caption']") == "2020-13-45"
     texts = [" ".join(p.text_content().split()) for p in page.iter("p")]
     assert "Identifier: 0012" in texts and "Credit: 1.50" in texts
-    assert [a.get("href") for a in page.iter("a")][-1] == "other-article.html"
+    assert "https://example.org/news/other-article.html" in [a.get("href") for a in page.iter("a")]
 
 
 IDS_ARTICLE = FRONT + (

@@ -91,3 +91,52 @@ def test_any_model_gives_a_valid_epub_and_a_pdf_that_reads_as_written(blocks_):
               for b in doc.blocks]
     got = [i.text for i in comparable(body) if i.role in ("paragraph", "heading 2")]
     assert got[:len(wanted)] == wanted
+
+
+# Markdown through the reader: headings inside quotes and list items, nested quotes, lists
+# inside quotes, empty headings, reference-style, relative and fragment links, with and
+# without `source`. Words are plain letters, so Markdown syntax comes only from the strategy.
+md_words = st.text(st.characters(min_codepoint=0x61, max_codepoint=0x7A), min_size=1, max_size=8)
+md_text = st.lists(md_words, min_size=1, max_size=4).map(" ".join)
+md_link = st.tuples(md_words, st.sampled_from(
+    ["(/url)", "(foo%20bä)", "(../up.html)", "[ref]", "", "(#nope)", "(#{slug})",
+     "(https://example.org/x)", "(<https://../>)"])).map(lambda p: f"[{p[0]}]{p[1]}")
+md_paragraph = st.lists(st.one_of(md_text, md_link), min_size=1, max_size=4).map(" ".join)
+md_heading = st.one_of(md_text, st.just("")).map(lambda t: ("## " + t).rstrip())
+
+
+def _quote(block: str) -> str:
+    return "\n".join(("> " + row).rstrip() for row in block.split("\n"))
+
+
+def _item(block: str) -> str:
+    first, *rest = block.split("\n")
+    return "\n".join(["- " + first] + [("  " + row).rstrip() for row in rest])
+
+
+md_block = st.recursive(st.one_of(md_paragraph, md_heading),
+                        lambda inner: st.one_of(inner.map(_quote), inner.map(_item)), max_leaves=4)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # no shrinking: CI time
+@given(st.lists(md_block, min_size=1, max_size=5), st.booleans())
+def test_any_markdown_with_links_and_nested_headings_gives_a_valid_epub(blocks_, with_source):
+    from renderer.reader import parse_article
+    front = ("---\ntitle: Generated\nlanguage: en\npublished: 2024-01-02\npublisher: H\n"
+             "rights: CC0\n" + ("source: https://example.org/a/b.html\n" if with_source else "")
+             + "---\n\n")
+    body = "\n\n".join(blocks_).replace("{slug}", "sec-x") + "\n\n[ref]: ../other.html\n"
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        doc = parse_article(front + body, folder / "article.md")
+        book = folder / "generated.epub"
+        book.write_bytes(render_epub(doc, {}, {"base.css": (ROOT / "styles/base.css").read_bytes()},
+                                     datetime(2024, 1, 2, tzinfo=timezone.utc)))
+        report = run_epubcheck(book)
+    assert report["checker"]["nError"] == 0 and report["checker"]["nFatal"] == 0, \
+        [msg["message"] for msg in report["messages"]]
+    links = []
+    from renderer.reader import _map_links
+    _map_links(doc.blocks, lambda link: links.append(link.href) or link)
+    assert all(h.startswith("https://example.org/") or h.startswith("#sec-") for h in links), links
