@@ -163,7 +163,6 @@ def main():
     one, _ = timed(renderer)
     rows = [("renderer cold build", cold, cold_peak), ("renderer no-op rebuild", noop, None),
             ("renderer one article changed", one, None)]
-    seed_dist = ours / "article-0000"
     if not args.no_pandoc:
         env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
         articles = sorted(p for p in content.iterdir() if p.is_dir())

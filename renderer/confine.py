@@ -92,7 +92,7 @@ def _inside(path: Path, roots) -> Path | None:
 
 def _mime(path: Path) -> str:
     return {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-            ".gif": "image/gif", ".svg": "image/svg+xml", ".css": "text/css",
+            ".gif": "image/gif", ".css": "text/css",
             ".webp": "image/webp"}.get(path.suffix.lower(), "application/octet-stream")
 
 

@@ -213,7 +213,7 @@ def _folded(name: str) -> str:
 def _image_type(src: str) -> str:
     suffix = Path(src).suffix.lower()
     return {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-            ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}[suffix]
+            ".gif": "image/gif", ".webp": "image/webp"}[suffix]
 
 
 class _FixedTimeZip(zipfile.ZipFile):

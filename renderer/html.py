@@ -20,7 +20,6 @@ from .lang import direction_of
 from .provenance import statement
 
 TEMPLATES = Path(__file__).parent / "templates"
-STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
 def render_html(doc: m.Document, css: str = "", image_sizes: dict | None = None,

@@ -118,12 +118,15 @@ def write_bag(out: Path, organisation: str, updated: datetime) -> Path:
 
 
 def _human(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.0f} {unit}" if size >= 10 \
-                else f"{size:.1f} {unit}"
-        size /= 1000
-    return str(size)
+    """'532 bytes', '1.4 KB', '87 KB', '3.1 MB': two significant digits are enough to choose."""
+    if size < 1000:
+        return f"{size} bytes"
+    value, unit = size / 1000, "KB"
+    for larger in ("MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{value:.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
 
 
 def _language_name(tag: str) -> str:

@@ -23,7 +23,6 @@ from .model import NOT_PRESERVED_LABEL, NOT_PRESERVED_ROLE
 from .pdf.text import join_text
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 # `read` opens files the renderer did not make: what it inflates from an EPUB is bounded (a
 # 3 MB zip bomb once took 6 GB), and so is the depth of a PDF structure tree it walks.
 MAX_MEMBER_BYTES = 50 << 20   # one document inflated from an EPUB
