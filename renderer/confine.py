@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import RenderError
+from .media import media_type
 
 # A reserved name (RFC 2606) that can never resolve: nothing is fetched from it, ever.
 ARTICLE_BASE_URL = "https://article.invalid/"
@@ -35,12 +36,12 @@ class ConfinedFetcher(URLFetcher):
             relative = article_path(url)
             if relative in self.prepared:
                 return URLFetcherResponse(url, self.prepared[relative],
-                                          {"Content-Type": _mime(Path(relative))})
+                                          {"Content-Type": media_type(relative)})
         path = self._local_path(url)
         if path is None:
             self.refused.append(url)
             raise FatalURLFetchingError(f"refused to fetch {url}")
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _mime(path)})
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path)})
 
     def _local_path(self, url: str) -> Path | None:
         if url.startswith(ARTICLE_BASE_URL):
@@ -88,12 +89,6 @@ def _inside(path: Path, roots) -> Path | None:
     if real.is_file() and any(real.is_relative_to(root) for root in roots):
         return real
     return None
-
-
-def _mime(path: Path) -> str:
-    return {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-            ".gif": "image/gif", ".css": "text/css",
-            ".webp": "image/webp"}.get(path.suffix.lower(), "application/octet-stream")
 
 
 def check_imports(stylesheets, roots) -> None:

@@ -17,6 +17,7 @@ from ebooklib import epub
 from . import NAME, __version__
 from . import model as m
 from .html import image_url, insert_page_markers, render_template, render_xhtml
+from .media import media_type
 from .provenance import statement
 
 CHAPTER = "article.xhtml"
@@ -63,7 +64,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     book.add_item(chapter)
     for number, src in enumerate(names, 1):  # each file once, however many figures show it
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=names[src],
-                                    media_type=_image_type(src), content=images[src]))
+                                    media_type=media_type(src), content=images[src]))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
                         content=_nav(doc, len(page_starts or ())).encode("utf-8"))
     nav.properties = ["nav"]
@@ -208,12 +209,6 @@ def epub_image_names(srcs) -> dict[str, str]:
 
 def _folded(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
-
-
-def _image_type(src: str) -> str:
-    suffix = Path(src).suffix.lower()
-    return {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-            ".gif": "image/gif", ".webp": "image/webp"}[suffix]
 
 
 class _FixedTimeZip(zipfile.ZipFile):

@@ -24,10 +24,11 @@ from .collection import load_manifest
 from .errors import RenderError
 from .outdir import safe_relative
 from .html import render_template
+from .media import media_type as media_type_of
 
-MEDIA = {".html": ("text/html", "Web page", "alternate"),
-         ".pdf": ("application/pdf", "PDF", "http://opds-spec.org/acquisition"),
-         ".epub": ("application/epub+zip", "EPUB", "http://opds-spec.org/acquisition")}
+MEDIA = {".html": ("Web page", "alternate"),  # label and OPDS link relation of each output
+         ".pdf": ("PDF", "http://opds-spec.org/acquisition"),
+         ".epub": ("EPUB", "http://opds-spec.org/acquisition")}
 BAG = "bag"
 
 
@@ -40,7 +41,7 @@ def catalog_entries(out: Path) -> list[dict]:
         for suffix in (".html", ".pdf", ".epub"):
             name = f"{slug}{suffix}"
             if name in entry["outputs"]:
-                media_type, label, rel = MEDIA[suffix]
+                (label, rel), media_type = MEDIA[suffix], media_type_of(name)
                 size = entry["outputs"][name]
                 files.append(dict(href=f"{quote(slug)}/{quote(name)}", media_type=media_type,
                                   label=label, rel=rel, bytes=size, size=_human(size)))
