@@ -29,21 +29,11 @@ MAX_ELEMENTS = 10_000    # paragraphs, headings, list items, table rows and cell
 MAX_COLUMNS = 100        # of one table
 MAX_WORD = 1_000         # characters in a word (a run without white space)
 MAX_PARAGRAPH = 10_000   # characters of text in one paragraph, heading, list item, cell, …
-MAX_NESTING = 20         # emphasis, links and spans inside one another (markdown-it already
-                         # stops block nesting at 20; 250 levels overflowed Python's stack)
 
 # Tokens that are elements of the page although they open nothing.
 _LEAF_ELEMENTS = {"fence", "code_block", "hr", "code_inline", "hardbreak", "image", "html_block"}
 _BLOCK_NAMES = {"paragraph_open": "this paragraph", "heading_open": "this heading",
                 "th_open": "this table cell", "td_open": "this table cell"}
-
-
-def parse(md, text: str, source: Path):
-    """markdown-it's tokens for `text`, once it is known to be within the limits."""
-    check_size(text, source)
-    tokens = md.parse(text)
-    check_tokens(md, tokens, source)
-    return tokens
 
 
 def check_size(text: str, source: Path):
@@ -56,7 +46,7 @@ def check_size(text: str, source: Path):
 
 
 def check_tokens(md, tokens, source: Path):
-    """Refuse parsed input over the limits (words, cells, elements, nesting)."""
+    """Refuse parsed input over the limits (words, cells, elements); nesting is the reader's own check."""
     _Check(md, source).tokens(tokens)
 
 
@@ -113,15 +103,10 @@ class _Check:
     def inline(self, token, line: int, block: str):
         """The text an inline token shows (source line breaks become spaces)."""
         pieces, starts, lines = [], [], []
-        length = depth = 0
+        length = 0
         for child in token.children or ():
             if child.nesting == 1 or child.type in _LEAF_ELEMENTS:
                 self.count(line)
-            depth += child.nesting
-            if depth > MAX_NESTING:
-                raise RenderError(self.source, line, f"emphasis, links and spans are nested more "
-                                  f"than {MAX_NESTING} deep here; write them one after another, "
-                                  "not inside one another")
             if child.type in ("softbreak", "hardbreak"):
                 piece, line = " ", line + 1
             else:
