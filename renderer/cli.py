@@ -195,7 +195,8 @@ def _render_each(args, articles, options) -> int:
             if args.debug:
                 raise
             crashes += 1
-            failures.append(f"{article}: internal error: {_one_line(error)}; rerun with --debug")
+            failures.append(one_line(f"{article}: internal error: {_one_line(error)}; "
+                                     "rerun with --debug"))
             continue
         for warning in result.warnings:
             print(warning, file=sys.stderr)
