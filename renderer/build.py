@@ -74,11 +74,12 @@ def find_articles(paths) -> list[Path]:
 
 
 def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
-                  font_config=None, cache=None) -> Result:
+                  font_config=None) -> Result:
     """Render one article into `out_dir/<slug>/`; raise RenderError before writing on bad input.
 
-    `font_config` and `cache` let a long-lived worker keep WeasyPrint's fonts and parsed
-    resources warm between articles."""
+    `font_config` lets a long-lived worker keep WeasyPrint's fonts loaded between articles.
+    (WeasyPrint's image cache is not kept: it is keyed by URL, and every article is laid out
+    at the same base URL, so a kept cache gave later articles the first one's photos.)"""
     source = find_source(article)
     article_dir = source.parent
     refuse_reserved(article_dir)
@@ -104,7 +105,7 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     pdf, layout = render_pdf_with_layout(
         render_html(doc, image_sizes=sizes, skip_link=False, provenance=facts), article_dir,
         [confined_file(options.styles, n) for n in ("base.css", "print.css")], images=images,
-        provenance=facts, source=source.read_bytes(), font_config=font_config, cache=cache,
+        provenance=facts, source=source.read_bytes(), font_config=font_config,
         write="pdf" in options.formats)
     if "html" in options.formats:
         files[f"{slug}.html"] = insert_page_markers(html, layout.page_starts).encode("utf-8")

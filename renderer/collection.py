@@ -290,14 +290,12 @@ def _start_worker():
     from weasyprint.text.fonts import FontConfiguration
 
     _WARM["font_config"] = FontConfiguration()
-    _WARM["cache"] = {}
     del weasyprint
 
 
 def _build_one(article: Path, out: Path, options: Options) -> dict:
     try:
-        result = build_article(article, out, options, font_config=_WARM.get("font_config"),
-                               cache=_WARM.get("cache"))
+        result = build_article(article, out, options, font_config=_WARM.get("font_config"))
     except RenderError as error:
         return {"error": str(error)}
     except Exception as error:  # keep going: one broken article must not stop the others

@@ -178,3 +178,31 @@ def test_bag_is_valid_and_holds_the_package(collection):
     (dist / "bag" / "data" / "index.html").write_text("tampered")
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(dist / "bag")).validate()
+
+
+def test_each_pdf_shows_its_own_photos_when_one_worker_builds_several(tmp_path):
+    """Articles with photos at the same relative path, built one after another by one warm
+    worker: each PDF must hold its own photo. (WeasyPrint caches images by URL, and every
+    article is laid out at the same base URL: a cache kept across articles put the first
+    article's photo into every later PDF.) The oracle is the photo's colour, read back
+    from the PDF's image with pikepdf and Pillow, against the colour written here."""
+    import pikepdf
+    from pikepdf import PdfImage
+
+    colours = {"red-one": (200, 30, 30), "green-two": (30, 160, 40), "blue-three": (30, 40, 190)}
+    for slug, colour in colours.items():
+        folder = tmp_path / "content" / slug
+        (folder / "images").mkdir(parents=True)
+        Image.new("RGB", (400, 300), colour).save(folder / "images" / "photo.jpg", quality=95)
+        (folder / "article.md").write_text(
+            f"---\ntitle: {slug}\nlanguage: en\npublished: 2020-01-03\npublisher: Test Press\nrights: Public domain\n---\n\nText.\n\n"
+            "```figure\nsrc: images/photo.jpg\nalt: A plain square of colour.\n```\n",
+            encoding="utf-8")
+    run_cli("build", tmp_path / "content", "--out", tmp_path / "dist", "-j", "1")
+    for slug, colour in colours.items():
+        with pikepdf.open(tmp_path / "dist" / slug / f"{slug}.pdf") as pdf:
+            images = [PdfImage(x).as_pil_image() for page in pdf.pages
+                      for x in page.images.values()]
+        assert len(images) == 1, slug
+        seen = images[0].convert("RGB").resize((1, 1)).getpixel((0, 0))
+        assert all(abs(a - b) <= 12 for a, b in zip(seen, colour)), (slug, seen, colour)

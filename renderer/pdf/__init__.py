@@ -26,18 +26,18 @@ PDF_OPTIONS = {"pdf_variant": "pdf/a-3a", "uncompressed_pdf": False}
 
 def render_pdf(html: str, article_dir: Path, stylesheets: list[Path], *, images=None,
                provenance: Provenance | None = None, source: bytes | None = None,
-               font_config=None, cache=None) -> bytes:
+               font_config=None) -> bytes:
     """Lay out `html` (files resolved inside `article_dir` and the style folders only;
     `images` maps figure paths to prepared copies served in their place). With `provenance`
     the file is PDF/A-3a + PDF/UA-1 with those facts in its XMP; `source` (the article's
     Markdown) is embedded as its associated source file."""
     return render_pdf_with_layout(html, article_dir, stylesheets, images=images,
                                   provenance=provenance, source=source,
-                                  font_config=font_config, cache=cache)[0]
+                                  font_config=font_config)[0]
 
 
 def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, provenance=None,
-                           source=None, font_config=None, cache=None,
+                           source=None, font_config=None,
                            write: bool = True) -> tuple[bytes | None, Layout]:
     """The PDF and its layout; with `write=False` only the layout (for page-break markers)."""
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
@@ -49,7 +49,9 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     with fetcher.reporting():
         css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)
                for p in stylesheets]
-    options = dict(PDF_OPTIONS, stylesheets=css, cache=cache if cache is not None else {},
+    # A new image cache per article: WeasyPrint keys it by URL, and every article has the same
+    # base URL, so a cache kept across articles serves the first article's photos to the next.
+    options = dict(PDF_OPTIONS, stylesheets=css, cache={},
                    pdf_identifier=_identifier(html, stylesheets))
     page = weasyprint.HTML(string=html, base_url=ARTICLE_BASE_URL, url_fetcher=fetcher)
     with fetcher.reporting():
