@@ -6,7 +6,9 @@ and captions, a quotation, a list), then times on the same cores:
   - pandoc (PyPI pypandoc-binary) making HTML, EPUB and PDF (--pdf-engine=weasyprint) of each
     article, JOBS at a time.
 Prints articles per second, the ratio to pandoc, peak memory of the whole process tree and
-output sizes. Run: `make bench` or `.venv/bin/python bench/bench.py --articles 200 --jobs 2`.
+output sizes; then the PDF floor: raw WeasyPrint making PDF/A-3a from the same HTML pages and
+the same prepared images in JOBS warm worker processes, against our PDF stage (layout, write,
+tag repair, XMP) on the same inputs and workers, and the ratio of the two. Run: `make bench` or `.venv/bin/python bench/bench.py --articles 200 --jobs 2`.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -139,6 +141,78 @@ def pandoc_one(article: Path, out: Path, env) -> None:
                        cwd=article, capture_output=True)
 
 
+# ---------------------------------------------------------------- the raw WeasyPrint floor
+_WARM: dict = {}
+
+
+def _warm_worker():
+    import weasyprint
+    _WARM["font_config"] = weasyprint.text.fonts.FontConfiguration()
+
+
+def pdf_inputs(article: Path) -> dict:
+    """What the PDF stage takes for one article, made outside the timed part: the print page's
+    HTML and the prepared images (from the build's image cache)."""
+    from datetime import datetime, time as midnight, timezone
+
+    from renderer.build import provenance
+    from renderer.html import render_html
+    from renderer.images import image_size, prepared_images
+    from renderer.reader import read_article
+
+    doc = read_article(article / "article.md")
+    images = prepared_images(doc, article, None)
+    facts = provenance(doc, datetime.combine(doc.metadata.published, midnight(0), timezone.utc))
+    html = render_html(doc, image_sizes={s: image_size(d) for s, d in images.items()},
+                       skip_link=False, provenance=facts)
+    return {"article": article, "html": html, "images": images, "provenance": facts,
+            "source": (article / "article.md").read_bytes()}
+
+
+def _raw_weasyprint(inputs: dict) -> int:
+    """WeasyPrint alone: the same page, images and print stylesheets, PDF/A-3a, nothing after."""
+    import weasyprint
+
+    from renderer.confine import ARTICLE_BASE_URL, ConfinedFetcher
+
+    styles = ROOT / "styles"
+    fetcher = ConfinedFetcher(inputs["article"], [styles], inputs["images"])
+    css = [weasyprint.CSS(filename=str(styles / n), url_fetcher=fetcher,
+                          font_config=_WARM["font_config"]) for n in ("base.css", "print.css")]
+    return len(weasyprint.HTML(string=inputs["html"], base_url=ARTICLE_BASE_URL,
+                               url_fetcher=fetcher).write_pdf(
+        stylesheets=css, font_config=_WARM["font_config"], pdf_variant="pdf/a-3a"))
+
+
+def _our_pdf_stage(inputs: dict) -> int:
+    """Our PDF stage on the same inputs: layout, write, tag repair, XMP, the source attached."""
+    from renderer.pdf import render_pdf_with_layout
+
+    styles = ROOT / "styles"
+    pdf, _ = render_pdf_with_layout(inputs["html"], inputs["article"],
+                                    [styles / "base.css", styles / "print.css"],
+                                    images=inputs["images"], provenance=inputs["provenance"],
+                                    source=inputs["source"], font_config=_WARM["font_config"])
+    return len(pdf)
+
+
+def pdf_floor(content: Path, jobs: int) -> list[tuple[str, float, None]]:
+    """Wall seconds of raw WeasyPrint and of our PDF stage over all articles, JOBS warm
+    workers each; each worker first renders one article both ways (warm-up, not timed)."""
+    articles = sorted(p for p in content.iterdir() if p.is_dir())
+    with ProcessPoolExecutor(jobs, initializer=_warm_worker) as pool:
+        inputs = list(pool.map(pdf_inputs, articles))
+        list(pool.map(_raw_weasyprint, inputs[:jobs]))
+        list(pool.map(_our_pdf_stage, inputs[:jobs]))
+        rows = []
+        for name, stage in (("raw WeasyPrint PDF/A-3a (floor)", _raw_weasyprint),
+                            ("our PDF stage (layout, write, repair, XMP)", _our_pdf_stage)):
+            started = time.perf_counter()
+            list(pool.map(stage, inputs, chunksize=4))
+            rows.append((name, time.perf_counter() - started, None))
+    return rows
+
+
 def sizes(folder: Path, suffix: str) -> float:
     files = list(folder.rglob(f"*.{suffix}"))
     return sum(f.stat().st_size for f in files) / max(len(files), 1) / 1e3
@@ -149,6 +223,8 @@ def main():
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-pandoc", action="store_true")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the raw-WeasyPrint floor and the PDF-stage ratio")
     parser.add_argument("--work", type=Path, default=HERE / "out")
     args = parser.parse_args()
 
@@ -173,6 +249,9 @@ def main():
         rows.append((f"pandoc 3 (html+epub+pdf), {args.jobs} at a time",
                      time.perf_counter() - started, memory.stop()))
 
+    if not args.no_floor:
+        rows += pdf_floor(content, args.jobs)
+
     print(f"\n{args.articles} articles, {args.jobs} workers, {os.cpu_count()} cores\n")
     print("| run | seconds | articles/s | peak memory |")
     print("|---|---:|---:|---:|")
@@ -180,8 +259,16 @@ def main():
         rate = args.articles / seconds if "one article" not in name and "no-op" not in name else None
         print(f"| {name} | {seconds:.2f} | {rate:.1f} |" if rate else f"| {name} | {seconds:.2f} | – |",
               f"{peak / 1e6:.0f} MB |" if peak else "– |")
+    seconds = dict((name, s) for name, s, _ in rows)
     if not args.no_pandoc:
-        print(f"\nthroughput ratio, renderer cold build / pandoc: {rows[-1][1] / cold:.1f}×")
+        pandoc = next(s for name, s in seconds.items() if name.startswith("pandoc"))
+        print(f"\nthroughput ratio, renderer cold build / pandoc: {pandoc / cold:.1f}×")
+    if not args.no_floor:
+        floor, stage = rows[-2][1], rows[-1][1]
+        print(f"our PDF stage / raw WeasyPrint floor: {stage / floor:.2f}× "
+              f"({stage / args.articles * 1e3:.0f} ms against {floor / args.articles * 1e3:.0f} ms "
+              f"an article, per worker: ×{args.jobs})")
+        print(f"whole cold build (HTML, PDF, EPUB) / floor: {cold / floor:.2f}×")
     print(f"\nmean output size (renderer): HTML {sizes(ours, 'html'):.0f} kB, "
           f"PDF {sizes(ours, 'pdf'):.0f} kB, EPUB {sizes(ours, 'epub'):.0f} kB")
     if not args.no_pandoc:

@@ -43,12 +43,9 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     import weasyprint  # slow import (~0.4 s): only paid by PDF renders
 
     stylesheets = [confined_file(Path(p).parent, Path(p).name) for p in stylesheets]
-    check_imports(stylesheets, [Path(p).parent for p in stylesheets])  # before WeasyPrint
     fetcher = ConfinedFetcher(article_dir, [Path(p).parent for p in stylesheets], images)
     font_config = font_config or weasyprint.text.fonts.FontConfiguration()
-    with fetcher.reporting():
-        css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)
-               for p in stylesheets]
+    css = _parsed_stylesheets(stylesheets, font_config)
     # A new image cache per article: WeasyPrint keys it by URL, and every article has the same
     # base URL, so a cache kept across articles serves the first article's photos to the next.
     options = dict(PDF_OPTIONS, stylesheets=css, cache={},
@@ -69,6 +66,35 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
     if provenance is not None:
         xmp.finish(pdf, provenance)
     return _no_cr_before_endstream(save(pdf)), layout
+
+
+# Parsed print style sheets, kept while their font configuration lives (a warm worker's):
+# parsing and checking them took about a tenth of an article's PDF stage.
+_STYLESHEETS: dict = {}
+
+
+def _parsed_stylesheets(stylesheets: list[Path], font_config) -> list:
+    """WeasyPrint's parsed sheets for these files, checked (`check_imports`) before WeasyPrint
+    sees them. Reused while every style sheet under their folders has the same bytes and the
+    font configuration (where @font-face rules are registered) is the same one; parsed with a
+    fetcher that reaches only the style folders, as a sheet's URLs resolve against its own."""
+    import weasyprint
+
+    folders = sorted({Path(p).parent for p in stylesheets})
+    files = sorted({*stylesheets, *(f for d in folders for f in d.rglob("*.css"))})
+    key = (id(font_config), tuple(stylesheets),
+           tuple((str(f), hashlib.sha256(f.read_bytes()).digest()) for f in files if f.is_file()))
+    cached = _STYLESHEETS.get(key)
+    if cached is not None and cached[0] is font_config:
+        return cached[1]
+    check_imports(stylesheets, folders)  # before WeasyPrint follows an @import
+    fetcher = ConfinedFetcher(folders[0], folders)
+    with fetcher.reporting():
+        css = [weasyprint.CSS(filename=str(p), url_fetcher=fetcher, font_config=font_config)
+               for p in stylesheets]
+    _STYLESHEETS.clear()  # one set at a time: a worker renders with one set of styles
+    _STYLESHEETS[key] = (font_config, css)
+    return css
 
 
 def _no_cr_before_endstream(data: bytes) -> bytes:

@@ -56,14 +56,16 @@ def mcid_glyphs(data: bytes) -> dict[tuple[int, int], list[str]]:
                     continue
                 glyphs = texts.setdefault((number, mcid), [])
                 strings = operands[0] if op == "TJ" else [operands[0]]
-                for item in strings:
-                    if not isinstance(item, pikepdf.String):
-                        continue
-                    for glyph in _decode(bytes(item), font):
-                        if previous is not None and _space_lost_at_line_break(previous, glyph, y, size):
-                            glyphs.append("\n")
-                        glyphs.append(glyph)
-                        previous = (glyph, y, size)
+                decoded = _decode(b"".join(bytes(item) for item in strings
+                                           if isinstance(item, pikepdf.String)), font)
+                if not decoded:
+                    continue
+                # Only an operator's first glyph can start a new line: y moves between text
+                # operators, never inside one.
+                if previous is not None and _space_lost_at_line_break(previous, decoded[0], y, size):
+                    glyphs.append("\n")
+                glyphs.extend(decoded)
+                previous = (decoded[-1], y, size)
     return texts
 
 

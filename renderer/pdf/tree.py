@@ -37,7 +37,7 @@ class Tree:
         self.page_index = {page.obj.objgen: n for n, page in enumerate(self.pdf.pages)}
         nums = self.root.ParentTree.Nums
         self.parent_tree = {int(nums[i]): i + 1 for i in range(0, len(nums), 2)}
-        self.glyphs = mcid_glyphs(data)
+        self.glyphs = mcid_glyphs(self.pdf)
         self.document_rtl = _rtl(str(self.pdf.Root.get("/Lang", "")))
         self.artifacts: dict[int, dict[int, Name]] = defaultdict(dict)
         self._kids: dict[tuple[int, int], list] = {}  # element objgen → its kids
