@@ -46,12 +46,23 @@ def photo(path: Path, number: int, which: int):
     image.save(path, "JPEG", quality=85)
 
 
-def make_articles(content: Path, count: int):
+def make_articles(content: Path, count: int, photo_pool: int = 0):
+    """`count` articles; with `photo_pool`, their photos are hard links to that many distinct
+    pictures (drawing 20,000 photos takes longer than building them), so the build's image
+    cache prepares each picture once and the run measures everything else."""
+    pool = content.parent / "photo-pool"
+    for n in range(min(photo_pool, count)):
+        pool.mkdir(parents=True, exist_ok=True)
+        for which in (1, 2):
+            photo(pool / f"{n}-{which}.jpg", n, which)
     for n in range(count):
         folder = content / f"article-{n:04d}"
         (folder / "images").mkdir(parents=True, exist_ok=True)
         for which in (1, 2):
-            photo(folder / "images" / f"photo-{which}.jpg", n, which)
+            if photo_pool:
+                os.link(pool / f"{n % photo_pool}-{which}.jpg", folder / "images" / f"photo-{which}.jpg")
+            else:
+                photo(folder / "images" / f"photo-{which}.jpg", n, which)
         body = [paragraph(n * 20 + i) for i in range(9)]
         figure = lambda w: (f"```figure\nsrc: images/photo-{w}.jpg\nalt: Marines stand watch "
                             f"on a rooftop, scene {n}-{w}.\ntitle: Watch {w}\ncaption: A caption "
@@ -223,6 +234,8 @@ def main():
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-pandoc", action="store_true")
+    parser.add_argument("--photo-pool", type=int, default=0, metavar="K",
+                        help="link every article's photos to K distinct pictures (for N = 10,000)")
     parser.add_argument("--no-floor", action="store_true",
                         help="skip the raw-WeasyPrint floor and the PDF-stage ratio")
     parser.add_argument("--work", type=Path, default=HERE / "out")
@@ -230,7 +243,7 @@ def main():
 
     shutil.rmtree(args.work, ignore_errors=True)
     content, ours, theirs = args.work / "content", args.work / "dist", args.work / "pandoc"
-    make_articles(content, args.articles)
+    make_articles(content, args.articles, args.photo_pool)
     renderer = [str(BIN / "renderer"), "build", str(content), "--out", str(ours), "-j", str(args.jobs)]
     cold, cold_peak = timed(renderer)
     noop, _ = timed(renderer)

@@ -112,7 +112,7 @@ DEFAULT_MAX_EDGE = 1600   # px: sharp on screen and in print at the column width
 DEFAULT_QUALITY = 85
 # Bump when prepare_image changes what it writes: cached copies are keyed by it, so a copy
 # prepared by older code (which kept comments and text chunks) is never served again.
-PREPARATION = "2"
+PREPARATION = "3"
 # Modes every output takes as they are (PDF/A included: no DeviceCMYK, no 16-bit samples).
 KEPT_MODES = ("1", "L", "LA", "P", "RGB", "RGBA")
 
@@ -145,7 +145,10 @@ def prepare_image(data: bytes, max_edge: int = DEFAULT_MAX_EDGE,
         image = ImageOps.exif_transpose(original) if orientation != 1 else original
         if scale < 1:
             size = target if orientation in (1, 2, 3, 4) else target[::-1]
-            image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+            # An area average (box filter): at the 1–2× left after `draft` it looks the same
+            # as bicubic (SSIM ≥ 0.985 on hard synthetic lines, 0.995 on a photo:
+            # bench/images.py) at half the time, the largest part of preparing a photo.
+            image = image.resize(size, Image.Resampling.BOX)
         image, icc = _plain_colours(image, icc)
         if fmt == "JPEG" and image.mode not in ("L", "RGB"):
             image = image.convert("RGB")
