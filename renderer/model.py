@@ -219,7 +219,9 @@ def walk(blocks):
     duplicate figure identifier or a heading without an id through."""
     for block in blocks:
         yield block
-        yield from walk(_inside(block))
+        inside = _inside(block)
+        if inside:
+            yield from walk(inside)
 
 
 def plain_text(inlines) -> str:
