@@ -115,6 +115,8 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
         blocks = (m.Notice("Archival notice", (m.Paragraph((m.Text(metadata.notice),)),),
                            "" if english else "en"),) + blocks
     blocks = _fix_outline(blocks, parser)
+    # Numbered as the writers number them (notice-1, notice-2, …), a nested notice too.
+    parser.notices = sum(isinstance(block, m.Notice) for block in m.walk(blocks))
     blocks = _map_links(blocks, lambda link: parser.resolve_link(link, metadata.source))
     doc = m.Document(metadata=metadata, blocks=blocks, source_path=str(source),
                      source_sha256=sha256, findings=tuple(parser.findings))
@@ -221,7 +223,7 @@ class _Parser:
         self.span = (0, 0)       # first and last line of the block whose inlines we read
         self.heading_ids: dict[str, str] = {}  # the id a heading had before `sec-`, → its id
         self.figure_ids: set[str] = set()
-        self.notices = 0  # notices so far: their ids are notice-1, notice-2, …
+        self.notices = 0  # notices in the article, at any depth: ids notice-1, notice-2, …
 
     def error(self, line, message):
         return RenderError(self.source, line, message)
@@ -723,8 +725,6 @@ def _fix_outline(blocks, parser) -> tuple[m.Block, ...]:
         parser.heading_ids[plain] = HEADING_ID_PREFIX + plain
         return replace(heading, level=max(heading.level, 2), id=HEADING_ID_PREFIX + plain)
     for block in blocks:
-        if isinstance(block, m.Notice):
-            parser.notices += 1
         if not isinstance(block, m.Heading):
             out.append(_map_nodes(block, m.Heading, nested))
             continue
