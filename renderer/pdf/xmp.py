@@ -36,6 +36,8 @@ def finish(pdf: pikepdf.Pdf, provenance: Provenance) -> None:
         meta["dc:identifier"] = provenance.identifier
         if provenance.source:
             meta["dc:source"] = provenance.source
+        if provenance.author:  # dc:creator, and /Author through update_docinfo
+            meta["dc:creator"] = [provenance.author]
         meta["dc:publisher"] = [provenance.publisher]
         meta["dc:language"] = [provenance.language]
         meta["dc:rights"] = provenance.rights
