@@ -7,7 +7,7 @@ OUT := dist
 CONTENT := content
 RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 
-.PHONY: html pdf epub all dist test check bench clean distclean system-deps import
+.PHONY: html pdf epub all dist test check bench clean distclean system-deps import lock
 
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
@@ -39,14 +39,26 @@ test: $(VENV)/.installed system-deps
 system-deps:
 	tools/system-deps.sh test
 
-# The environment: Debian packages for rendering, a virtual environment with exact pins.
-$(VENV)/.installed: requirements.lock pyproject.toml tools/system-deps.sh
+# The environment: Debian packages for rendering, a virtual environment with exact pins whose
+# files are checked against the hashes in the locks (runtime, then what the tests add).
+$(VENV)/.installed: requirements.lock requirements-test.lock pyproject.toml tools/system-deps.sh
 	tools/system-deps.sh render
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock -r requirements-test.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Rewrite the locks from pyproject.toml's ranges (needs uv: `pip install uv`). Versions already
+# in a lock are kept while the ranges allow them; `make lock UV_FLAGS=--upgrade` moves them all,
+# `UV_FLAGS="--upgrade-package NAME"` one. The test lock holds only what the runtime lock lacks.
+UV ?= uv
+COMPILE = $(UV) pip compile pyproject.toml --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock" $(UV_FLAGS)
+lock:
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra test -c requirements.lock -o requirements-test.lock \
+		$$(sed -n 's/^\([A-Za-z0-9][A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
 
 clean:
 	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/manifest.json

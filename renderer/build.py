@@ -151,7 +151,7 @@ def provenance(doc, build_date: datetime) -> Provenance:
                       captured=meta.captured.strftime("%Y-%m-%dT%H:%M:%SZ") if meta.captured else "",
                       capture_id=meta.capture_id, capture_file=meta.capture_file,
                       capture_offset=meta.capture_offset, capture_digest=meta.capture_digest,
-                      capture_software=meta.capture_software)
+                      capture_software=meta.capture_software, author=meta.author)
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

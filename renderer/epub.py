@@ -188,7 +188,7 @@ def epub_image_names(srcs) -> dict[str, str]:
     """The name of each image inside the EPUB: its own path, unless that holds a space (which
     EPUBCheck warns about, PKG-010: older reading systems) or is the same as another's after
     Unicode normalisation and case folding (OPF-060); then the path with '-' for spaces and a
-    number to make it unique. Characters OCF forbids never get here (reader.image_path)."""
+    number to make it unique. Characters OCF forbids never get here (images.image_file)."""
     names: dict[str, str] = {}
     taken: set[str] = set()
     for src in srcs:  # first, every path that can stay as it is

@@ -80,7 +80,8 @@ def image_url(path: str) -> str:
 def _context(doc: m.Document, image_sizes, provenance=None, image_names=None):
     sizes = image_sizes or {}
     names = image_names or {}
-    notice_ids = {id(block): f"notice-{n}" for n, block in enumerate(_notices(doc.blocks), 1)}
+    notices = (block for block in m.walk(doc.blocks) if isinstance(block, m.Notice))
+    notice_ids = {id(block): f"notice-{n}" for n, block in enumerate(notices, 1)}
     direction = direction_of(doc.metadata.language)
     return dict(size_attrs=lambda f: _size_attrs(sizes.get(f.src)),
                 image_src=lambda f: image_url(names.get(f.src, f.src)),
@@ -166,18 +167,6 @@ def _align_attr(cell: m.TableCell) -> Markup:
 
 def _size_attrs(size) -> Markup:
     return Markup(f' width="{size[0]}" height="{size[1]}"') if size else Markup("")
-
-
-def _notices(blocks):
-    for block in blocks:
-        if isinstance(block, m.Notice):
-            yield block
-            yield from _notices(block.children)
-        elif isinstance(block, m.BlockQuote):
-            yield from _notices(block.children)
-        elif isinstance(block, m.List):
-            for item in block.items:
-                yield from _notices(item.children)
 
 
 # ---------------------------------------------------------------- print page equivalence

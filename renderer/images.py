@@ -1,22 +1,53 @@
-"""Images: check that each figure's file is a real, sane image, and prepare the copy the
-outputs carry (sized for offline reading, metadata stripped, cached by content hash)."""
+"""Images: check that each figure's file is where it may be and is a real, sane image, and
+prepare the copy the outputs carry (sized for offline reading, metadata stripped, cached by
+content hash). The reader parses a figure's `src`; what is true of the file is judged here."""
 from __future__ import annotations
 
 import hashlib
 import io
 import os
+import re
 import struct
 import warnings
 import zlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
 
 from . import model as m
 from .errors import RenderError
+from .files import ocf_forbidden
 
 MAX_PIXELS = 80_000_000  # 80 MP: far above any photo, far below a decompression bomb
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "GIF": (".gif",), "WEBP": (".webp",)}
+
+
+def image_file(source: Path, src: str, line: int, label: str) -> str:
+    """`src` as the path of an image file inside the folder of the article `source`, else a
+    RenderError at `line`: no URLs (nothing is ever fetched), no absolute paths, no '..', no
+    name an EPUB cannot hold, no symbolic link out of the folder, and the file must be there.
+    The reader calls it while parsing, so the first bad figure is the one reported."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", src) or src.startswith("//"):
+        raise RenderError(source, line, f"{label}: 'src' is a URL; the renderer never fetches "
+                          "anything: copy the image into the article folder and name it there")
+    posix = PurePosixPath(src.replace("\\", "/"))
+    if posix.is_absolute() or ".." in posix.parts:
+        raise RenderError(source, line, f"{label}: 'src' points outside the article folder; "
+                          "copy the image into the article folder and give a relative path")
+    bad = ocf_forbidden(posix)
+    if bad:
+        raise RenderError(source, line, f"{label}: 'src' has {bad}, which EPUB file names may "
+                          "not hold (nor Windows ones); rename the file without \" * : < > ? | "
+                          "or control characters, not ending in '.', and change 'src' to match")
+    folder = Path(source).parent.resolve()
+    path = (folder / posix).resolve()
+    if not path.is_relative_to(folder):
+        raise RenderError(source, line, f"{label}: 'src' resolves outside the article folder "
+                          "(a symbolic link?); copy the image into the article folder")
+    if not path.is_file():
+        raise RenderError(source, line, f"{label}: image file not found; check the 'src' path "
+                          "(it is relative to the article folder)")
+    return str(posix)
 
 
 def inspect_images(doc: m.Document, article_dir: Path) -> dict[str, tuple[int, int]]:

@@ -196,18 +196,32 @@ class Document:
 
     @property
     def figures(self) -> tuple[Figure, ...]:
-        return tuple(_walk_figures(self.blocks))
+        """Every figure, also one inside a quote, list or notice, in document order."""
+        return tuple(block for block in walk(self.blocks) if isinstance(block, Figure))
 
 
-def _walk_figures(blocks):
+# ---------------------------------------------------------------- the walk
+def _inside(block) -> tuple:
+    """The blocks directly inside `block`: a quote's, a notice's or a list item's children,
+    a list's items. Every other block holds only inlines (a table's cells too)."""
+    if isinstance(block, (BlockQuote, Notice, ListItem)):
+        return block.children
+    if isinstance(block, List):
+        return block.items
+    return ()
+
+
+def walk(blocks):
+    """Every block of `blocks` and every block inside them, at any depth, in document order:
+    a container comes before what it holds, a list before its items (`ListItem`s are yielded
+    too). The one traversal of the model, so that the reader's checks, the ids it gives and
+    the writers all see the same blocks: a walker of its own that forgot a container let a
+    duplicate figure identifier or a heading without an id through."""
     for block in blocks:
-        if isinstance(block, Figure):
-            yield block
-        elif isinstance(block, (BlockQuote, Notice)):
-            yield from _walk_figures(block.children)
-        elif isinstance(block, List):
-            for item in block.items:
-                yield from _walk_figures(item.children)
+        yield block
+        inside = _inside(block)
+        if inside:
+            yield from walk(inside)
 
 
 def plain_text(inlines) -> str:

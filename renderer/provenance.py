@@ -19,6 +19,7 @@ class Provenance:
     identifier: str
     source_sha256: str
     renderer: str       # "renderer 0.1.0"
+    author: str = ""    # who wrote the article, when known
     # Capture provenance (renderer import): where and when the page itself was archived.
     captured: str = ""          # ISO 8601 UTC, e.g. 2020-01-03T14:05:09Z
     capture_id: str = ""        # WARC record ID

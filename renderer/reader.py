@@ -11,9 +11,9 @@ import hashlib
 import re
 import uuid
 from contextlib import contextmanager
-from dataclasses import fields as dataclass_fields, is_dataclass, replace
+from dataclasses import dataclass, fields as dataclass_fields, is_dataclass, replace
 from datetime import date, datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import langcodes
@@ -27,7 +27,8 @@ from . import limits
 from . import model as m
 from .lang import direction_of
 from .errors import Finding, RenderError
-from .files import confined_file, ocf_forbidden
+from .files import confined_file
+from .images import image_file
 
 ARTICLE_NAMES = ("article.md", "index.md")
 
@@ -115,6 +116,8 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
         blocks = (m.Notice("Archival notice", (m.Paragraph((m.Text(metadata.notice),)),),
                            "" if english else "en"),) + blocks
     blocks = _fix_outline(blocks, parser)
+    # Numbered as the writers number them (notice-1, notice-2, …), a nested notice too.
+    parser.notices = sum(isinstance(block, m.Notice) for block in m.walk(blocks))
     blocks = _map_links(blocks, lambda link: parser.resolve_link(link, metadata.source))
     doc = m.Document(metadata=metadata, blocks=blocks, source_path=str(source),
                      source_sha256=sha256, findings=tuple(parser.findings))
@@ -208,6 +211,69 @@ _TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|n
                                   ["~", "n", "N", ""])
 
 
+class _Fields:
+    """The fields of one YAML mapping (front matter, a figure) with the file line of each key
+    and value; `opening` (the '---' or fence line) stands for a field that is not there."""
+
+    def __init__(self, opening: int, values: dict):
+        self.opening, self.values = opening, values
+        self.key_lines: dict = {}
+        self.value_lines: dict = {}
+
+    def line(self, key) -> int:
+        return self.key_lines.get(key, self.opening)
+
+    def value_line(self, key) -> int:
+        return self.value_lines.get(key, self.opening)
+
+    def mark(self, key, key_node, value_node, first: int):
+        """Note where `key` and its value are written (YAML counts lines from 0 at `first`).
+        A scalar has its own line (it may start below its key); a list, a mapping or an
+        alias (whose mark is its anchor's) is reported at the key, where 'key: text' belongs."""
+        key_line = self.key_lines.setdefault(key, first + key_node.start_mark.line)
+        below = isinstance(value_node, yaml.ScalarNode) and \
+            value_node.start_mark.line > key_node.start_mark.line
+        self.value_lines.setdefault(key, first + value_node.start_mark.line if below else key_line)
+
+
+def _load_mapping(text: str):
+    """(the data, [(key, key node, value node)…] if it is a mapping): `yaml.load` with the
+    text loader (every guard of `_TextLoader` applies), keeping the composed nodes, whose
+    marks carry the lines."""
+    loader = _TextLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        if not isinstance(data, dict):
+            return data, []
+        return data, [(loader.construct_object(k), k, v) for k, v in node.value]
+    finally:
+        loader.dispose()
+
+
+@dataclass(frozen=True)
+class _FieldForm:
+    """What differs between front matter and a figure: the keys and the wording of refusals
+    (`{owner}` is 'front matter' or 'figure N', `{problem}` what YAML found)."""
+    kind: str
+    valid: tuple
+    prefix: str
+    not_yaml: str
+    not_mapping: str
+
+
+_FRONT_MATTER = _FieldForm(
+    "front-matter field", REQUIRED_META + OPTIONAL_META, "",
+    "{owner} is not valid YAML ({problem}); write one 'key: value' per line and quote values "
+    "containing ': '",
+    "{owner} must be 'key: value' lines; see README.md for the fields")
+_FIGURE = _FieldForm(
+    "figure field", FIGURE_KEYS, "{owner}: ",
+    "{owner} is not valid YAML; write one 'key: value' per line and put values containing ': ' "
+    "in quotes",
+    "{owner} must be 'key: value' lines (src, alt, title, caption, credit, identifier)")
+
+
 class _Parser:
     """Turns markdown-it's syntax tree into model blocks, remembering the file for messages."""
 
@@ -221,7 +287,7 @@ class _Parser:
         self.span = (0, 0)       # first and last line of the block whose inlines we read
         self.heading_ids: dict[str, str] = {}  # the id a heading had before `sec-`, → its id
         self.figure_ids: set[str] = set()
-        self.notices = 0  # notices so far: their ids are notice-1, notice-2, …
+        self.notices = 0  # notices in the article, at any depth: ids notice-1, notice-2, …
 
     def error(self, line, message):
         return RenderError(self.source, line, message)
@@ -338,60 +404,71 @@ class _Parser:
     def warn(self, code, line, message):
         self.findings.append(Finding(code, "warning", str(self.source), line, message))
 
-    # ------------------------------------------------------------ front matter
-    def metadata(self, token, sha256: str) -> m.Metadata:
-        first_line = 2  # the YAML starts on the line after '---'
+    # ------------------------------------------------------------ fields (front matter, figures)
+    def fields(self, text: str, opening: int, owner: str, form: _FieldForm) -> _Fields:
+        """The `key: value` YAML after line `opening` (the '---' or the fence), loaded once for
+        front matter and figures alike: text-only values (`_TextLoader`: no duplicate keys, no
+        tags, limited depth), no unknown key, no character an output cannot hold, no `todo`.
+        Each key's and value's line comes from the composed nodes, so every refusal names the
+        line where the key or value is written."""
+        first = opening + 1
         try:
-            data = yaml.load(token.content, Loader=_TextLoader)
+            data, pairs = _load_mapping(text)
         except _YAMLRefusal as exc:
-            raise self.error(first_line + exc.line, _yaml_refusal("front matter", exc, first_line)) from None
+            raise self.error(first + exc.line, _yaml_refusal(owner, exc, first)) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = first_line + mark.line if mark else 1
             problem = getattr(exc, "problem", None) or "invalid YAML"
-            raise self.error(line, f"front matter is not valid YAML ({problem}); "
-                             "write one 'key: value' per line and quote values containing ': '") from None
+            raise self.error(first + mark.line if mark else opening,
+                             form.not_yaml.format(owner=owner, problem=problem)) from None
         if not isinstance(data, dict):
-            raise self.error(1, "front matter must be 'key: value' lines; "
-                             "see README.md for the fields")
-        lines = _key_lines(token.content, first_line)
+            raise self.error(opening, form.not_mapping.format(owner=owner))
+        found = _Fields(opening, data)
+        for key, key_node, value_node in pairs:
+            found.mark(key, key_node, value_node, first)
+        prefix = form.prefix.format(owner=owner)
         for key, value in data.items():
-            self.check_text(value, lines.get(key, 1), f"{str(key)!r}")
+            self.check_text(value, found.value_line(key), f"{prefix}{str(key)!r}")
         for key in data:
-            if key not in REQUIRED_META + OPTIONAL_META + (TODO,):
-                raise self.error(lines.get(key, 1), _unknown_key("front-matter field", key,
-                                                                   REQUIRED_META + OPTIONAL_META))
+            if key not in form.valid + (TODO,):
+                raise self.error(found.line(key), prefix + _unknown_key(form.kind, key, form.valid))
         if TODO in data:  # before the required fields: import leaves out what the todo asks for
-            raise self.needs_person(data[TODO], lines.get(TODO, 1))
+            raise self.needs_person(data[TODO], found.line(TODO))
+        return found
+
+    # ------------------------------------------------------------ front matter
+    def metadata(self, token, sha256: str) -> m.Metadata:
+        found = self.fields(token.content, 1, "front matter", _FRONT_MATTER)
+        data = found.values
         for key in REQUIRED_META:
             value = data.get(key)
             if value is None or (not isinstance(value, (dict, list)) and not str(value).strip()):
-                raise self.error(lines.get(key, 1), f"front matter has no '{key}'; "
+                raise self.error(found.line(key), f"front matter has no '{key}'; "
                                  f"add a '{key}:' line ({_META_HINTS[key]})")
         values = {}
         for key in REQUIRED_META + OPTIONAL_META:
             value = data.get(key)
             if key == "published":
-                values[key] = _date(value, lambda msg: self.error(lines.get(key, 1), msg))
+                values[key] = _date(value, lambda msg: self.error(found.value_line(key), msg))
             elif key == "captured":
-                values[key] = _captured(value, lambda msg: self.error(lines.get(key, 1), msg))
+                values[key] = _captured(value, lambda msg: self.error(found.value_line(key), msg))
             elif key == "capture_offset":
-                values[key] = _offset(value, lambda msg: self.error(lines.get(key, 1), msg))
+                values[key] = _offset(value, lambda msg: self.error(found.value_line(key), msg))
             elif value is None:
                 values[key] = ""
             elif isinstance(value, (dict, list)):
-                raise self.error(lines.get(key, 1), f"'{key}' must be text, not a list or mapping; "
+                raise self.error(found.value_line(key), f"'{key}' must be text, not a list or mapping; "
                                  "write it on one line after the colon")
             else:
                 values[key] = str(value).strip()
         if values["capture_offset"] is not None and not values["capture_file"]:
-            raise self.error(lines.get("capture_offset", 1), "'capture_offset' has no "
+            raise self.error(found.line("capture_offset"), "'capture_offset' has no "
                              "'capture_file'; add the archive file's name, or remove the offset")
         if not langcodes.tag_is_valid(values["language"]):
-            raise self.error(lines.get("language", 1), f"{values['language']!r} is not a BCP 47 "
+            raise self.error(found.value_line("language"), f"{values['language']!r} is not a BCP 47 "
                              "language tag; use one such as 'en', 'en-US' or 'ar'")
         if values["source"] and not _is_web_url(values["source"]):
-            raise self.error(lines.get("source", 1), f"'source' is {_short(values['source'])}, "
+            raise self.error(found.value_line("source"), f"'source' is {_short(values['source'])}, "
                              "not an http or https address; give the web address of the original "
                              "(https://…) or remove the line")
         if not values["identifier"]:
@@ -503,47 +580,25 @@ class _Parser:
     def figure(self, content: str, fence_line: int) -> m.Figure:
         self.figure_count += 1
         name = f"figure {self.figure_count}"
-        first = fence_line + 1
-        try:
-            data = yaml.load(content, Loader=_TextLoader)
-        except _YAMLRefusal as exc:
-            raise self.error(first + exc.line, _yaml_refusal(name, exc, first)) from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = first + mark.line if mark else fence_line
-            raise self.error(line, f"{name} is not valid YAML; write one 'key: value' per line "
-                             "and put values containing ': ' in quotes") from None
-        if not isinstance(data, dict):
-            raise self.error(fence_line, f"{name} must be 'key: value' lines (src, alt, title, "
-                             "caption, credit, identifier)")
-        lines = _key_lines(content, first)
-        for key, value in data.items():
-            self.check_text(value, lines.get(key, fence_line), f"{name}: {str(key)!r}")
-        for key in data:
-            if key not in FIGURE_KEYS:
-                raise self.error(lines.get(key, fence_line), f"{name}: " +
-                                 _unknown_key("figure field", key, FIGURE_KEYS))
-        if TODO in data:
-            raise self.needs_person(data[TODO], lines.get(TODO, fence_line))
-        return self.figure_from(data, lines, fence_line, name)
+        return self.figure_from(self.fields(content, fence_line, name, _FIGURE), name)
 
     def implicit_figure(self, image, line: int) -> m.Figure:
         """`![alt](src "title")` alone in a paragraph: a figure, as pandoc reads it."""
         self.figure_count += 1
         data = {"src": str(image.attrs.get("src", "")), "title": str(image.attrs.get("title") or ""),
                 "alt": m.plain_text(self.inlines(image.children, line))}
-        return self.figure_from(data, {}, line, f"figure {self.figure_count}", implicit=True)
+        return self.figure_from(_Fields(line, data), f"figure {self.figure_count}", implicit=True)
 
-    def figure_from(self, data: dict, lines: dict, fence_line: int, name: str,
-                    implicit: bool = False) -> m.Figure:
+    def figure_from(self, found: _Fields, name: str, implicit: bool = False) -> m.Figure:
         """Check a figure's fields (from a figure block or a Markdown image) and build it."""
-        fields = {k: ("" if v is None else v) for k, v in data.items()}
+        fence_line = found.opening
+        fields = {k: ("" if v is None else v) for k, v in found.values.items()}
         if "missing" in fields and not (isinstance(fields["missing"], str) and fields["missing"].strip()):
-            raise self.error(lines.get("missing", fence_line), f"{name}: 'missing' is empty; say why "
+            raise self.error(found.line("missing"), f"{name}: 'missing' is empty; say why "
                              "the image is not preserved, e.g. 'missing: not captured with the page'")
         for key, value in fields.items():
             if key != "decorative" and not isinstance(value, (str, int, float)):
-                raise self.error(lines.get(key, fence_line), f"{name}: '{key}' must be text; "
+                raise self.error(found.value_line(key), f"{name}: '{key}' must be text; "
                                  "write it on one line after the colon")
             if key != "decorative":
                 fields[key] = str(value).strip()
@@ -551,11 +606,11 @@ class _Parser:
         if isinstance(decorative, str):
             decorative = _BOOLEANS.get(decorative.strip().lower(), decorative)
         if not isinstance(decorative, bool):
-            raise self.error(lines.get("decorative", fence_line),
+            raise self.error(found.value_line("decorative"),
                              f"{name}: 'decorative' must be true or false; write "
                              "'decorative: true' or remove the line")
         if fields.get("src") and fields.get("missing"):
-            raise self.error(lines.get("missing", fence_line), f"{name} has both 'src' and "
+            raise self.error(found.line("missing"), f"{name} has both 'src' and "
                              "'missing'; keep 'src' if the image file is there, else 'missing'")
         if not fields.get("src") and not fields.get("missing"):
             raise self.error(fence_line, f"{name} has no 'src'; add 'src: images/NAME.jpg' "
@@ -563,7 +618,7 @@ class _Parser:
                              "if the archive did not keep the image")
         if fields.get("original"):
             fields["original"] = self.original_url(fields["original"],
-                                                   lines.get("original", fence_line), name)
+                                                   found.value_line("original"), name)
         label = f"{name} ({fields.get('src') or 'not preserved'})"
         if not decorative and not fields.get("alt"):
             if implicit:
@@ -572,12 +627,12 @@ class _Parser:
             raise self.error(fence_line, f"{label} has no alt text; add 'alt:' saying what "
                              "the image shows, or 'decorative: true' if it carries no information")
         if decorative and fields.get("alt"):
-            raise self.error(lines.get("alt", fence_line), f"{label} is decorative but has alt "
+            raise self.error(found.line("alt"), f"{label} is decorative but has alt "
                              "text; remove 'decorative: true' or the alt")
         if fields.get("src"):
-            fields["src"] = self.image_path(fields["src"], lines.get("src", fence_line), label)
+            fields["src"] = image_file(self.source, fields["src"], found.value_line("src"), label)
         fields.setdefault("src", "")
-        fields["id"] = self.figure_id(fields.get("id", ""), lines.get("id", fence_line), label)
+        fields["id"] = self.figure_id(fields.get("id", ""), found.value_line("id"), label)
         self.figure_ids.add(fields["id"])
         fields.setdefault("alt", "")
         fields["decorative"] = decorative
@@ -597,30 +652,6 @@ class _Parser:
                              "else (main, about-this-copy, page-N, notice-N, figure-N, sec-…, "
                              "…-description); choose another")
         return given
-
-    def image_path(self, src: str, line: int, label: str) -> str:
-        """Image paths stay inside the article folder: no URLs, no absolute paths, no '..'."""
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", src) or src.startswith("//"):
-            raise self.error(line, f"{label}: 'src' is a URL; the renderer never fetches "
-                             "anything: copy the image into the article folder and name it there")
-        posix = PurePosixPath(src.replace("\\", "/"))
-        if posix.is_absolute() or ".." in posix.parts:
-            raise self.error(line, f"{label}: 'src' points outside the article folder; "
-                             "copy the image into the article folder and give a relative path")
-        bad = ocf_forbidden(posix)
-        if bad:
-            raise self.error(line, f"{label}: 'src' has {bad}, which EPUB file names may not "
-                             "hold (nor Windows ones); rename the file without \" * : < > ? | "
-                             "or control characters, not ending in '.', and change 'src' to match")
-        folder = self.source.parent.resolve()
-        path = (folder / posix).resolve()
-        if not path.is_relative_to(folder):
-            raise self.error(line, f"{label}: 'src' resolves outside the article folder "
-                             "(a symbolic link?); copy the image into the article folder")
-        if not path.is_file():
-            raise self.error(line, f"{label}: image file not found; check the 'src' path "
-                             "(it is relative to the article folder)")
-        return str(posix)
 
     def original_url(self, url: str, line: int, name: str) -> str:
         """Where the image lived in the capture: an http(s) URL, kept as provenance, never fetched."""
@@ -723,8 +754,6 @@ def _fix_outline(blocks, parser) -> tuple[m.Block, ...]:
         parser.heading_ids[plain] = HEADING_ID_PREFIX + plain
         return replace(heading, level=max(heading.level, 2), id=HEADING_ID_PREFIX + plain)
     for block in blocks:
-        if isinstance(block, m.Notice):
-            parser.notices += 1
         if not isinstance(block, m.Heading):
             out.append(_map_nodes(block, m.Heading, nested))
             continue
@@ -808,16 +837,6 @@ def _unique(slug, used):
         candidate, n = f"{slug}-{n}", n + 1
     used.add(candidate)
     return candidate
-
-
-def _key_lines(yaml_text: str, first_line: int) -> dict:
-    """Line number of each top-level key, for messages that point at the right line."""
-    lines = {}
-    for offset, row in enumerate(yaml_text.splitlines()):
-        match = re.match(r"^([A-Za-z_][\w-]*)\s*:", row)
-        if match:
-            lines.setdefault(match.group(1), first_line + offset)
-    return lines
 
 
 def _unknown_key(what, key, valid):

@@ -153,6 +153,20 @@ def test_same_provenance_in_dublin_core_opf_and_xmp(seed):
         assert meta["DC.rights"] in raw
 
 
+def test_the_author_reaches_the_pdf_as_in_the_html_and_epub(dist):
+    """The `author:` of the source (read here from the file's text) is dc:creator in the
+    PDF's XMP and /Author in its Info, as it is DC.creator in the HTML and the EPUB."""
+    source = (CORPUS / "good" / "everything" / "article.md").read_text(encoding="utf-8")
+    author = re.search(r"^author: *(.+)$", source, re.M).group(1).strip().strip('"')
+    html = lxml.html.parse(str(dist / "everything" / "everything.html")).getroot()
+    assert html.xpath("//meta[@name='DC.creator']/@content") == [author]
+    package = etree.fromstring(epub_member(dist / "everything" / "everything.epub", "EPUB/content.opf"))
+    assert package.xpath("//dc:creator/text()", namespaces=NS) == [author]
+    with pikepdf.open(dist / "everything" / "everything.pdf") as pdf, pdf.open_metadata() as xmp:
+        assert xmp["dc:creator"] == [author]
+        assert str(pdf.docinfo["/Author"]) == author
+
+
 def test_no_stream_data_ends_in_cr_before_endstream(tmp_path, seed):
     """Flate data ending in CR (its Adler-32 does, one stream in 256) reads as CR LF before
     `endstream` to the PDF/A check: such streams get one harmless byte more, and pass."""

@@ -28,8 +28,11 @@ def test_wheel_installs_and_renders_outside_the_checkout(tmp_path):
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, tmp_path / "src")
     [wheel] = wheels.glob("renderer-*.whl")
     _run(sys.executable, "-m", "venv", venv)
-    # Dependencies at the locked versions, from pip's cache or the index.
-    _run(venv / "bin" / "pip", "install", "-q", "-c", ROOT / "requirements.lock", wheel)
+    # The runtime lock alone, its files checked against its hashes (from pip's cache or the
+    # index); then the wheel, and `pip check` that the lock meets what the wheel declares.
+    _run(venv / "bin" / "pip", "install", "-q", "--require-hashes", "-r", ROOT / "requirements.lock")
+    _run(venv / "bin" / "pip", "install", "-q", "--no-deps", wheel)
+    _run(venv / "bin" / "pip", "check")
     shutil.copytree(ROOT / "content" / ARTICLE, work / ARTICLE)
     _run(venv / "bin" / "renderer", "render", ARTICLE, "--out", "out", cwd=work)
     out = work / "out" / ARTICLE
