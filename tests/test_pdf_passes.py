@@ -200,3 +200,13 @@ def test_passes_run_in_one_visible_order_and_the_result_saves():
     assert names.index("set_languages") < names.index("add_actual_text_for_rtl")
     pdf = passes.repair_tags(tiny_pdf("<p>text</p>"), continued=[], languages=[])
     assert pikepdf.open(io.BytesIO(save(pdf))).Root.StructTreeRoot is not None
+
+
+def test_actual_text_of_a_right_to_left_paragraph_after_another_has_no_leading_space():
+    """The "\\n" that stands for a space lost between two elements at a line break belongs
+    between them, not at the front of the second one's /ActualText."""
+    arabic = "مرحبا بالعالم"
+    _, after = around("add_actual_text_for_rtl", tiny_pdf(
+        f"<p>Hello</p><p lang='ar' dir='rtl'>{arabic}</p>"), languages=[(arabic, "ar")])
+    [span] = [e for e in after.walk() if "/ActualText" in e]
+    assert str(span.ActualText) == arabic

@@ -281,7 +281,8 @@ def add_actual_text_for_rtl(tree):
         painted = "".join("".join(tree.glyphs.get(k, ())) for k in keys).replace("\n", "")
         logical = tree._raw_text(element, tree.is_rtl(element), memo)
         if logical.replace("\n", "") != painted:
-            element.ActualText = pikepdf.String(logical.replace("\n", " "))
+            # a "\n" in front stands for the space lost before this element: not its text
+            element.ActualText = pikepdf.String(logical.lstrip("\n").replace("\n", " "))
 
 def fix_figure_boxes(tree):
     """A Figure's /BBox, in CSS px from the top, becomes PDF points from the bottom."""
