@@ -283,21 +283,23 @@ _WARM: dict = {}
 
 
 def _start_worker():
-    """Import WeasyPrint and load fonts once per worker, not once per article."""
+    """Import WeasyPrint and load fonts once per worker, not once per article.
+
+    WeasyPrint's image `cache` is not kept: it is keyed by URL, and every article's photos
+    have URLs under the same base (images/photo-1.jpg in two articles is one key), so a
+    shared cache put the first article's photos into the PDFs of the next ones."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     _WARM["font_config"] = FontConfiguration()
-    _WARM["cache"] = {}
     del weasyprint
 
 
 def _build_one(article: Path, out: Path, options: Options) -> dict:
     try:
-        result = build_article(article, out, options, font_config=_WARM.get("font_config"),
-                               cache=_WARM.get("cache"))
+        result = build_article(article, out, options, font_config=_WARM.get("font_config"))
     except RenderError as error:
         return {"error": str(error)}
     except Exception as error:  # keep going: one broken article must not stop the others
