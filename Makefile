@@ -49,7 +49,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml tools/system-deps.sh
 	touch $@
 
 clean:
-	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/manifest.json
+	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/manifest.json $(OUT)/.manifest.journal
 
 distclean: clean
 	rm -rf $(VENV)

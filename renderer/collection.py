@@ -30,6 +30,10 @@ from .outdir import (name_problem, remove_article, remove_files, reserved_name_e
 from .reader import find_source, read_article
 
 MANIFEST = "manifest.json"
+# Appended to as each article finishes and folded into the manifest when the run ends: a run
+# killed outright (SIGKILL, power cut) keeps what it finished. Hidden, so no article can take
+# the name, and never part of the package.
+JOURNAL = ".manifest.journal"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 _FACTS = ("title", "language", "published", "publisher", "identifier", "rights")
 
@@ -146,6 +150,7 @@ def build_collection(content: Path, out: Path, options: Options, jobs: int | Non
         for slug in sorted(set(manifest) - current):  # articles deleted from the collection
             remove_article(out, slug, manifest[slug].get("outputs", {}))
             del manifest[slug]
+            _journal(out, slug, None)
             summary.removed.append(slug)
         todo = []
         shared = shared_inputs(options)
@@ -202,10 +207,12 @@ def _record(manifest: dict, summary: Summary, out: Path, article: Path, key: str
         summary.failures.append(outcome["error"])
         kept = {k: v for k, v in previous.items() if k not in ("fingerprint", "inputs")}
         manifest[article.name] = dict(kept, outputs=kept.get("outputs", {}), failed=True)
+        _journal(out, article.name, manifest[article.name])
         return
     entry = dict(outcome["entry"], fingerprint=key, inputs=memory)
     remove_files(out / article.name, set(previous.get("outputs", {})) - set(entry["outputs"]))
     manifest[article.name] = entry
+    _journal(out, article.name, entry)
     summary.built.append(article.name)
     summary.warnings += outcome["warnings"]
     summary.pages += entry["pages"]
@@ -235,7 +242,7 @@ def read_manifest(out: Path) -> tuple[dict, str | None]:
     """The manifest's articles, checked as untrusted input, and a warning if it is damaged."""
     path = Path(out) / MANIFEST
     if not path.is_file():
-        return {}, None
+        return _replay_journal(out, {}), None  # a first run, perhaps killed
     try:
         articles = json.loads(path.read_text(encoding="utf-8")).get("articles")
         problem = _manifest_problem(articles)
@@ -244,7 +251,7 @@ def read_manifest(out: Path) -> tuple[dict, str | None]:
     if problem:
         return {}, (f"{path}: warning: damaged build manifest ({problem}); ignoring it and "
                     "rebuilding every article")
-    return articles, None
+    return _replay_journal(out, articles), None
 
 
 def _manifest_problem(articles) -> str | None:
@@ -276,6 +283,46 @@ def _manifest_problem(articles) -> str | None:
 def save_manifest(out: Path, articles: dict):
     data = {"renderer": __version__, "articles": dict(sorted(articles.items()))}
     write_atomically(Path(out) / MANIFEST, json.dumps(data, indent=1, sort_keys=True).encode())
+    (Path(out) / JOURNAL).unlink(missing_ok=True)  # folded in above
+
+
+def _journal(out: Path, slug: str, entry: dict | None):
+    """Append one article's new manifest entry (None: removed) as one line, in one write: the
+    whole manifest is rewritten once, at the end, not once per article (10,000 articles)."""
+    line = json.dumps({"article": slug, "entry": entry}, sort_keys=True).encode() + b"\n"
+    handle = os.open(Path(out) / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(handle, line)
+    finally:
+        os.close(handle)
+
+
+def _replay_journal(out: Path, articles: dict) -> dict:
+    """The manifest with a killed run's journal applied, line by line, each line checked as
+    the manifest is; replay stops at the first line that is not whole and sound (the one a kill
+    cut short): what it would have recorded is simply built again."""
+    path = Path(out) / JOURNAL
+    if path.is_symlink() or not path.is_file():
+        return articles
+    try:
+        lines = path.read_bytes().split(b"\n")[:-1]  # the last piece lacks its newline
+    except OSError:
+        return articles
+    for line in lines:
+        try:
+            change = json.loads(line)
+            slug, entry = change["article"], change["entry"]
+        except (ValueError, TypeError, KeyError):
+            break
+        if not isinstance(slug, str) or (_manifest_problem({slug: entry}) if entry is not None
+                                         else name_problem(slug)):
+            break
+        if entry is None:
+            articles.pop(slug, None)
+        else:
+            articles[slug] = entry
+    return articles
 
 
 # ---------------------------------------------------------------- workers

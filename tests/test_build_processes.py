@@ -72,3 +72,18 @@ def test_a_killed_build_keeps_what_it_finished(articles, tmp_path):
     assert len({p.parent.name for p in kept}) >= unchanged  # skipped means not rewritten
     manifest = json.loads((out / "manifest.json").read_text())["articles"]
     assert set(manifest) == {p.name for p in articles.iterdir()}
+
+
+def test_the_journal_is_untrusted_input_and_replay_stops_at_a_bad_line(tmp_path):
+    """Like the manifest, the journal a killed run leaves can be edited by anyone: a line whose
+    article name climbs out (or that a kill cut short) ends the replay; the rest is rebuilt."""
+    from renderer.collection import JOURNAL, MANIFEST, load_manifest
+
+    entry = {"outputs": {}, "fingerprint": "f"}
+    (tmp_path / MANIFEST).write_text(json.dumps({"articles": {"old": entry, "gone": entry}}))
+    lines = [{"article": "a", "entry": entry}, {"article": "gone", "entry": None},
+             {"article": "../victim", "entry": entry}, {"article": "b", "entry": entry}]
+    (tmp_path / JOURNAL).write_text("".join(json.dumps(l) + "\n" for l in lines))
+    assert set(load_manifest(tmp_path)) == {"old", "a"}
+    (tmp_path / JOURNAL).write_text(json.dumps(lines[0]) + "\n" + json.dumps(lines[3])[:20])
+    assert set(load_manifest(tmp_path)) == {"old", "gone", "a"}
