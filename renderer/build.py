@@ -77,8 +77,17 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
                   font_config=None, cache=None) -> Result:
     """Render one article into `out_dir/<slug>/`; raise RenderError before writing on bad input.
 
-    `font_config` and `cache` let a long-lived worker keep WeasyPrint's fonts and parsed
-    resources warm between articles."""
+    `font_config` lets a long-lived worker keep WeasyPrint's fonts warm between articles;
+    `cache` (WeasyPrint's image cache, keyed by URL) must serve one article only."""
+    result, files = render_article(article, options, font_config=font_config, cache=cache)
+    result.outputs = write_outputs(Path(out_dir) / result.article.name, files)
+    return result
+
+
+def render_article(article: Path, options: Options = Options(), *, font_config=None,
+                   cache=None) -> tuple[Result, dict[str, bytes]]:
+    """One article's outputs in memory ({path inside OUT/<slug>/: bytes}), nothing written:
+    a cluster worker sends them back to the one process that writes (renderer.cluster)."""
     source = find_source(article)
     article_dir = source.parent
     refuse_reserved(article_dir)
@@ -127,17 +136,19 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
         if options.strict:
             raise RenderError(glyph.path, None, glyph.message)
         findings.append(glyph)
-    target = Path(out_dir) / slug
+    return Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
+                  doc=doc), files
+
+
+def write_outputs(target: Path, files: dict[str, bytes]) -> list[Path]:
+    """Replace the outputs in `target` (OUT/<slug>/) as a set, or raise one RenderError."""
     remove_stale_temporaries(target)
-    result = Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
-                    doc=doc)
     try:
-        result.outputs = write_together(target, files)
+        return write_together(target, files)
     except OSError as error:
         raise RenderError(target, None, f"could not write the outputs ({error.strerror or error});"
                           " free some space or choose another --out; the previous outputs are "
                           "kept") from None
-    return result
 
 
 def provenance(doc, build_date: datetime) -> Provenance:

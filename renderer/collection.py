@@ -49,6 +49,7 @@ class Summary:
     bytes: int = 0
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: what finished is built and recorded, the rest is not
+    shipped: dict = field(default_factory=dict)  # on a Dask cluster: bytes each way, seconds
 
     def line(self) -> str:
         return (f"{len(self.built)} built, {len(self.unchanged)} unchanged, "
@@ -126,12 +127,19 @@ def _counts(path: Path) -> bool:
 
 
 def build_collection(content: Path, out: Path, options: Options, jobs: int | None = None,
-                     force: bool = False, progress: bool = True) -> Summary:
-    """Build what changed under `content` into `out`; return what happened.
+                     force: bool = False, progress: bool = True,
+                     scheduler: str | None = None) -> Summary:
+    """Build what changed under `content` into `out`; return what happened. With `scheduler`
+    (a Dask scheduler's address) the articles are rendered on that cluster (renderer.cluster).
 
-    Ctrl-C stops the run: pending articles are cancelled, those being rendered finish, and the
-    manifest records what was built (`Summary.interrupted`)."""
+    Ctrl-C stops the run: pending articles are cancelled, those being rendered finish (on a
+    cluster they are cancelled too), and the manifest records what was built
+    (`Summary.interrupted`)."""
     started = time.perf_counter()
+    client = None
+    if scheduler:  # first: an unreachable cluster stops the run before anything changes
+        from .cluster import connect
+        client = connect(scheduler)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
@@ -162,10 +170,17 @@ def build_collection(content: Path, out: Path, options: Options, jobs: int | Non
                 summary.unchanged.append(article.name)
             else:
                 todo.append((article, key, memory))
-        if todo:
+        if todo and client is not None:
+            from .cluster import render_on_cluster
+            summary.shipped = render_on_cluster(client, todo, out, options, manifest, summary,
+                                                progress)
+        elif todo:
             _render_all(todo, out, options, jobs, manifest, summary, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
+    finally:
+        if client is not None:
+            client.close()
     save_manifest(out, manifest)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -352,15 +367,20 @@ def _build_one(article: Path, out: Path, options: Options) -> dict:
     except Exception as error:  # keep going: one broken article must not stop the others
         return {"error": f"{article}: internal error: {type(error).__name__}: {error}; "
                          "rerun this article with `renderer render --debug`"}
-    meta = result.doc.metadata
     folder = Path(out) / article.name
-    entry = {
+    entry = _entry(result, {str(p.relative_to(folder)): p.stat().st_size for p in result.outputs})
+    return {"entry": entry, "warnings": [str(w) for w in result.warnings]}
+
+
+def _entry(result, outputs: dict[str, int]) -> dict:
+    """An article's manifest entry: the catalog's facts and its files with their sizes."""
+    meta = result.doc.metadata
+    return {
         "title": meta.title, "language": meta.language, "published": meta.published.isoformat(),
         "publisher": meta.publisher, "description": meta.description,
         "identifier": meta.identifier, "rights": meta.rights, "pages": result.pages,
-        "outputs": {str(p.relative_to(folder)): p.stat().st_size for p in result.outputs},
+        "outputs": outputs,
     }
-    return {"entry": entry, "warnings": [str(w) for w in result.warnings]}
 
 
 def _progress(total: int, enabled: bool):
