@@ -192,6 +192,36 @@ def test_failing_articles_are_reported_as_a_local_build_reports_them(cluster, pl
     assert summary(here).startswith("1 built, 0 unchanged, 0 removed, 3 failed")
 
 
+def test_ctrl_c_cancels_the_rest_and_keeps_what_finished_whole(cluster, place):
+    out = place / "outputs" / "interrupted"
+    build = subprocess.Popen([sys.executable, "-m", "renderer", "build", str(place / "content"),
+                              "--out", str(out), "--scheduler", cluster.address], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/*.epub"))) < 2:
+            assert build.poll() is None, build.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(build.pid, signal.SIGINT)  # as a terminal's Ctrl-C
+        stdout, stderr = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert build.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr.strip().splitlines()[-1]
+    manifest = json.loads((out / "manifest.json").read_text())["articles"]
+    assert 2 <= len(manifest) < ARTICLES
+    on_disk = {str(p.relative_to(out)) for p in out.glob("*/**/*") if p.is_file()}
+    assert on_disk == {f"{slug}/{name}" for slug, entry in manifest.items()
+                       for name in entry["outputs"]}  # whole sets only, no temporaries
+    deadline = time.monotonic() + 5  # the rest was cancelled, not left to run for seconds
+    while any(cluster.client.processing().values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
 def test_a_killed_worker_loses_nothing_and_the_rerun_is_a_noop(cluster, place, local):
     """SIGKILL one worker (its nanny too) while it renders, after the first outputs are back:
     the scheduler gives its tasks to the other; every article is built and recorded once.
