@@ -58,8 +58,8 @@ def free_port() -> int:
 class Cluster:
     """A scheduler and named workers, each a process group of its own, logs in `root`."""
 
-    def __init__(self, root: Path, forbidden: list[Path]):
-        self.root, self.forbidden = root, forbidden
+    def __init__(self, root: Path, forbidden: list[Path], code: Path = ROOT):
+        self.root, self.forbidden, self.code = root, forbidden, code
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.processes: dict[str, subprocess.Popen] = {}
         self.client = None
@@ -84,7 +84,7 @@ class Cluster:
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "dask", *args], cwd=cwd, stdout=log, stderr=log,
             start_new_session=True, env=dict(
-                os.environ, PYTHONPATH=str(ROOT), RENDERER_TEST_FORBIDDEN=os.pathsep.join(
+                os.environ, PYTHONPATH=str(self.code), RENDERER_TEST_FORBIDDEN=os.pathsep.join(
                     map(str, self.forbidden)), **env))
         log.close()
 
@@ -263,6 +263,32 @@ def test_a_killed_worker_loses_nothing_and_the_rerun_is_a_noop(cluster, place, l
     assert summary(again).startswith(f"0 built, {ARTICLES} unchanged, 0 removed, 0 failed")
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("*/**/*")} == before
     assert json.loads((out / "manifest.json").read_text())["articles"] == manifest
+
+
+def test_a_worker_running_other_code_stops_the_build_with_one_line(tmp_path):
+    """A worker whose renderer differs from the client's (here by one comment) would write
+    outputs the manifest attributes to this code: the build stops instead, exit 2."""
+    other = tmp_path / "other"
+    shutil.copytree(ROOT / "renderer", other / "renderer",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with open(other / "renderer" / "html.py", "a") as module:
+        module.write("# a different renderer\n")
+    content = tmp_path / "content"
+    make_article(content / "a", FRONT + "Text.\n", images=())
+    odd = Cluster(tmp_path / "dask", [content], code=other)
+    (tmp_path / "dask").mkdir()
+    try:
+        odd.start(workers=("odd-worker",))
+        result = run_cli("build", content, "--out", tmp_path / "out", "--scheduler",
+                         odd.address, check=False)
+    finally:
+        odd.stop()
+    assert result.returncode == 2
+    assert re.fullmatch(re.escape(f"{content / 'a'}") + r": a Dask worker \(tcp://127\.0\.0\.1:"
+                        r"\d+\) runs other renderer code than this build \(renderer [^)]+\); "
+                        r"install the same renderer on the client and every worker\n",
+                        result.stderr), result.stderr
+    assert not list((tmp_path / "out").glob("a/*"))
 
 
 def test_an_unreachable_scheduler_is_one_line_within_the_timeout(tmp_path, monkeypatch, capsys):
