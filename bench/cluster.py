@@ -72,7 +72,7 @@ def round_trips(client, count: int, window: int, payload: bytes, back: int) -> f
     from distributed import as_completed
 
     started = time.perf_counter()
-    completed, sent, flying = as_completed(loop=client.loop), 0, 0
+    completed, sent = as_completed(loop=client.loop), 0
     while sent < min(window, count):
         completed.add(client.submit(echo, payload, back, pure=False))
         sent += 1
