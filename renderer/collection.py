@@ -5,7 +5,7 @@ depend on (the files the article uses, the styles, the templates, the renderer's
 options) and the files it wrote. An unchanged article is skipped; a deleted article's recorded
 outputs are removed. The manifest is untrusted input: a damaged one costs a full rebuild, and no
 name read from it can reach outside the output folder. Workers are processes that keep
-WeasyPrint's fonts and parsed resources warm between articles.
+WeasyPrint's fonts warm between articles.
 """
 from __future__ import annotations
 
