@@ -61,7 +61,7 @@ lock:
 		$$(sed -n 's/^\([A-Za-z0-9][A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
 
 clean:
-	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/manifest.json
+	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/manifest.json $(OUT)/.manifest.journal
 
 distclean: clean
 	rm -rf $(VENV)

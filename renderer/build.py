@@ -80,6 +80,15 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
     `font_config` lets a long-lived worker keep WeasyPrint's fonts loaded between articles.
     (WeasyPrint's image cache is not kept: it is keyed by URL, and every article is laid out
     at the same base URL, so a kept cache gave later articles the first one's photos.)"""
+    result, files = render_article(article, options, font_config=font_config)
+    result.outputs = write_outputs(Path(out_dir) / result.article.name, files)
+    return result
+
+
+def render_article(article: Path, options: Options = Options(), *,
+                   font_config=None) -> tuple[Result, dict[str, bytes]]:
+    """One article's outputs in memory ({path inside OUT/<slug>/: bytes}), nothing written:
+    a cluster worker sends them back to the one process that writes (renderer.cluster)."""
     source = find_source(article)
     article_dir = source.parent
     refuse_reserved(article_dir)
@@ -128,17 +137,19 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
         if options.strict:
             raise RenderError(glyph.path, None, glyph.message)
         findings.append(glyph)
-    target = Path(out_dir) / slug
+    return Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
+                  doc=doc), files
+
+
+def write_outputs(target: Path, files: dict[str, bytes]) -> list[Path]:
+    """Replace the outputs in `target` (OUT/<slug>/) as a set, or raise one RenderError."""
     remove_stale_temporaries(target)
-    result = Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
-                    doc=doc)
     try:
-        result.outputs = write_together(target, files)
+        return write_together(target, files)
     except OSError as error:
         raise RenderError(target, None, f"could not write the outputs ({error.strerror or error});"
                           " free some space or choose another --out; the previous outputs are "
                           "kept") from None
-    return result
 
 
 def provenance(doc, build_date: datetime) -> Provenance:

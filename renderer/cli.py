@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jpeg-quality", type=int, default=DEFAULT_QUALITY, metavar="Q",
                        help=f"JPEG quality of re-encoded photos (default {DEFAULT_QUALITY})")
     build.add_argument("--title", default="Offline collection", help="title of the catalog page and feed")
+    build.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="render on this Dask cluster instead of this machine's cores "
+                            "(default: $DASK_SCHEDULER_ADDRESS if set); needs renderer[cluster]")
     _styles_argument(build)
     build.set_defaults(run=_build)
 
@@ -236,12 +239,17 @@ def _build(args) -> int:
     if not 1 <= args.jpeg_quality <= 95 or args.max_edge < 64:
         raise RenderError("--jpeg-quality/--max-edge", None, "quality must be 1–95 and the "
                           "longest edge at least 64 px")
+    scheduler = args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS", "").strip() or None
+    if scheduler and args.jobs is not None:
+        raise RenderError("--jobs", None, "the Dask cluster's workers do the work; leave out "
+                          "--jobs, or leave out --scheduler (and unset DASK_SCHEDULER_ADDRESS) "
+                          "to build on this machine")
     options = Options(strict=args.strict, build_date=_source_date_epoch(),
                       max_edge=args.max_edge, jpeg_quality=args.jpeg_quality,
                       image_cache=(args.out / ".cache" / "images").resolve(), styles=_styles(args))
     with claim(args.out):
         summary = build_collection(args.content, args.out, options, jobs=args.jobs,
-                                   force=args.force)
+                                   force=args.force, scheduler=scheduler)
         write_catalog(args.out, args.title, _catalog_css(options.styles), _package_date(args.out))
     for warning in summary.warnings:
         print(warning, file=sys.stderr)

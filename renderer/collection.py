@@ -5,7 +5,7 @@ depend on (the files the article uses, the styles, the templates, the renderer's
 options) and the files it wrote. An unchanged article is skipped; a deleted article's recorded
 outputs are removed. The manifest is untrusted input: a damaged one costs a full rebuild, and no
 name read from it can reach outside the output folder. Workers are processes that keep
-WeasyPrint's fonts and parsed resources warm between articles.
+WeasyPrint's fonts warm between articles.
 """
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ from .outdir import (name_problem, remove_article, remove_files, reserved_name_e
 from .reader import find_source, read_article
 
 MANIFEST = "manifest.json"
+# Appended to as each article finishes and folded into the manifest when the run ends: a run
+# killed outright (SIGKILL, power cut) keeps what it finished. Hidden, so no article can take
+# the name, and never part of the package.
+JOURNAL = ".manifest.journal"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 _FACTS = ("title", "language", "published", "publisher", "identifier", "rights")
 
@@ -45,6 +49,7 @@ class Summary:
     bytes: int = 0
     seconds: float = 0.0
     interrupted: bool = False  # Ctrl-C: what finished is built and recorded, the rest is not
+    shipped: dict = field(default_factory=dict)  # on a Dask cluster: bytes each way, seconds
 
     def line(self) -> str:
         return (f"{len(self.built)} built, {len(self.unchanged)} unchanged, "
@@ -122,12 +127,19 @@ def _counts(path: Path) -> bool:
 
 
 def build_collection(content: Path, out: Path, options: Options, jobs: int | None = None,
-                     force: bool = False, progress: bool = True) -> Summary:
-    """Build what changed under `content` into `out`; return what happened.
+                     force: bool = False, progress: bool = True,
+                     scheduler: str | None = None) -> Summary:
+    """Build what changed under `content` into `out`; return what happened. With `scheduler`
+    (a Dask scheduler's address) the articles are rendered on that cluster (renderer.cluster).
 
-    Ctrl-C stops the run: pending articles are cancelled, those being rendered finish, and the
-    manifest records what was built (`Summary.interrupted`)."""
+    Ctrl-C stops the run: pending articles are cancelled, those being rendered finish (on a
+    cluster they are cancelled too), and the manifest records what was built
+    (`Summary.interrupted`)."""
     started = time.perf_counter()
+    client = None
+    if scheduler:  # first: an unreachable cluster stops the run before anything changes
+        from .cluster import connect
+        client = connect(scheduler)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
@@ -146,6 +158,7 @@ def build_collection(content: Path, out: Path, options: Options, jobs: int | Non
         for slug in sorted(set(manifest) - current):  # articles deleted from the collection
             remove_article(out, slug, manifest[slug].get("outputs", {}))
             del manifest[slug]
+            _journal(out, slug, None)
             summary.removed.append(slug)
         todo = []
         shared = shared_inputs(options)
@@ -157,10 +170,17 @@ def build_collection(content: Path, out: Path, options: Options, jobs: int | Non
                 summary.unchanged.append(article.name)
             else:
                 todo.append((article, key, memory))
-        if todo:
+        if todo and client is not None:
+            from .cluster import render_on_cluster
+            summary.shipped = render_on_cluster(client, todo, out, options, manifest, summary,
+                                                progress)
+        elif todo:
             _render_all(todo, out, options, jobs, manifest, summary, progress)
     except KeyboardInterrupt:
         summary.interrupted = True
+    finally:
+        if client is not None:
+            client.close()
     save_manifest(out, manifest)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -202,10 +222,12 @@ def _record(manifest: dict, summary: Summary, out: Path, article: Path, key: str
         summary.failures.append(outcome["error"])
         kept = {k: v for k, v in previous.items() if k not in ("fingerprint", "inputs")}
         manifest[article.name] = dict(kept, outputs=kept.get("outputs", {}), failed=True)
+        _journal(out, article.name, manifest[article.name])
         return
     entry = dict(outcome["entry"], fingerprint=key, inputs=memory)
     remove_files(out / article.name, set(previous.get("outputs", {})) - set(entry["outputs"]))
     manifest[article.name] = entry
+    _journal(out, article.name, entry)
     summary.built.append(article.name)
     summary.warnings += outcome["warnings"]
     summary.pages += entry["pages"]
@@ -235,7 +257,7 @@ def read_manifest(out: Path) -> tuple[dict, str | None]:
     """The manifest's articles, checked as untrusted input, and a warning if it is damaged."""
     path = Path(out) / MANIFEST
     if not path.is_file():
-        return {}, None
+        return _replay_journal(out, {}), None  # a first run, perhaps killed
     try:
         articles = json.loads(path.read_text(encoding="utf-8")).get("articles")
         problem = _manifest_problem(articles)
@@ -244,7 +266,7 @@ def read_manifest(out: Path) -> tuple[dict, str | None]:
     if problem:
         return {}, (f"{path}: warning: damaged build manifest ({problem}); ignoring it and "
                     "rebuilding every article")
-    return articles, None
+    return _replay_journal(out, articles), None
 
 
 def _manifest_problem(articles) -> str | None:
@@ -276,6 +298,46 @@ def _manifest_problem(articles) -> str | None:
 def save_manifest(out: Path, articles: dict):
     data = {"renderer": __version__, "articles": dict(sorted(articles.items()))}
     write_atomically(Path(out) / MANIFEST, json.dumps(data, indent=1, sort_keys=True).encode())
+    (Path(out) / JOURNAL).unlink(missing_ok=True)  # folded in above
+
+
+def _journal(out: Path, slug: str, entry: dict | None):
+    """Append one article's new manifest entry (None: removed) as one line, in one write: the
+    whole manifest is rewritten once, at the end, not once per article (10,000 articles)."""
+    line = json.dumps({"article": slug, "entry": entry}, sort_keys=True).encode() + b"\n"
+    handle = os.open(Path(out) / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(handle, line)
+    finally:
+        os.close(handle)
+
+
+def _replay_journal(out: Path, articles: dict) -> dict:
+    """The manifest with a killed run's journal applied, line by line, each line checked as
+    the manifest is; replay stops at the first line that is not whole and sound (the one a kill
+    cut short): what it would have recorded is simply built again."""
+    path = Path(out) / JOURNAL
+    if path.is_symlink() or not path.is_file():
+        return articles
+    try:
+        lines = path.read_bytes().split(b"\n")[:-1]  # the last piece lacks its newline
+    except OSError:
+        return articles
+    for line in lines:
+        try:
+            change = json.loads(line)
+            slug, entry = change["article"], change["entry"]
+        except (ValueError, TypeError, KeyError):
+            break
+        if not isinstance(slug, str) or (_manifest_problem({slug: entry}) if entry is not None
+                                         else name_problem(slug)):
+            break
+        if entry is None:
+            articles.pop(slug, None)
+        else:
+            articles[slug] = entry
+    return articles
 
 
 # ---------------------------------------------------------------- workers
@@ -283,7 +345,11 @@ _WARM: dict = {}
 
 
 def _start_worker():
-    """Import WeasyPrint and load fonts once per worker, not once per article."""
+    """Import WeasyPrint and load fonts once per worker, not once per article.
+
+    WeasyPrint's image `cache` is not kept: it is keyed by URL, and every article's photos
+    have URLs under the same base (images/photo-1.jpg in two articles is one key), so a
+    shared cache put the first article's photos into the PDFs of the next ones."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     import weasyprint
@@ -301,15 +367,20 @@ def _build_one(article: Path, out: Path, options: Options) -> dict:
     except Exception as error:  # keep going: one broken article must not stop the others
         return {"error": f"{article}: internal error: {type(error).__name__}: {error}; "
                          "rerun this article with `renderer render --debug`"}
-    meta = result.doc.metadata
     folder = Path(out) / article.name
-    entry = {
+    entry = _entry(result, {str(p.relative_to(folder)): p.stat().st_size for p in result.outputs})
+    return {"entry": entry, "warnings": [str(w) for w in result.warnings]}
+
+
+def _entry(result, outputs: dict[str, int]) -> dict:
+    """An article's manifest entry: the catalog's facts and its files with their sizes."""
+    meta = result.doc.metadata
+    return {
         "title": meta.title, "language": meta.language, "published": meta.published.isoformat(),
         "publisher": meta.publisher, "description": meta.description,
         "identifier": meta.identifier, "rights": meta.rights, "pages": result.pages,
-        "outputs": {str(p.relative_to(folder)): p.stat().st_size for p in result.outputs},
+        "outputs": outputs,
     }
-    return {"entry": entry, "warnings": [str(w) for w in result.warnings]}
 
 
 def _progress(total: int, enabled: bool):

@@ -20,7 +20,7 @@ LAYERS = [
     {"reader", "lint", "images"},
     {"html", "pdf", "epub"},
     {"build"},
-    {"collection", "package", "importer"},
+    {"collection", "cluster", "package", "importer"},
     {"transcript", "check"},
     {"cli", "__main__"},
 ]
