@@ -199,8 +199,9 @@ def _walk_html(element, items, in_caption, in_quote):
             items.append(Item("landmark", "note"))
             _walk_html(child, items, in_caption, in_quote)
         elif tag == "img":
-            if child.get("alt"):
-                items.append(Item("figure", child.get("alt")))
+            figure = _image(child)
+            if figure is not None:
+                items.append(figure)
         elif tag == "figcaption":
             _walk_html(child, items, True, in_quote)
         elif tag == "blockquote":
@@ -217,6 +218,18 @@ def _walk_html(element, items, in_caption, in_quote):
             items.append(Item(role, _inline_text(child)))
         else:
             _walk_html(child, items, in_caption, in_quote)
+
+
+def _image(img) -> Item | None:
+    """What a reader meets at an image: its alt text; nothing for `alt=""` (decorative);
+    an unnamed figure when `alt` is missing, which a screen reader still announces (often by
+    its file name), so that a transcript shows it as `[figure]`."""
+    if img.get("role") in ("presentation", "none"):
+        return None
+    alt = img.get("alt")
+    if alt is None:
+        return Item("figure", img.get("aria-label") or "")
+    return Item("figure", alt) if alt else None
 
 
 def _list_item(element, items, in_caption, in_quote):
@@ -358,9 +371,9 @@ class _PdfWalker:
             self.seen.add(element.objgen)
         tag = str(element.S)
         parent = element.get("/P")
-        if tag == "/Figure":
-            if "/Alt" in element:
-                self.items.append(Item("figure", str(element.Alt)))
+        if tag == "/Figure":  # in the tree, so announced: by /Alt, else by what it holds
+            text = str(element.Alt) if "/Alt" in element else self.text(element, outer)
+            self.items.append(Item("figure", text))
         elif tag == "/Caption" and isinstance(parent, pikepdf.Dictionary) and parent.get("/S") == "/Table":
             self.items.append(Item("table caption", self.text(element, outer)))
         elif tag == "/Caption":

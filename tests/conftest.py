@@ -45,5 +45,14 @@ def epub_member(path: Path, name: str) -> bytes:
         return book.read(name)
 
 
+def epub_with(path: Path, target: Path, changes: dict[str, bytes]) -> Path:
+    """A copy of the EPUB at `path` with some members' bytes replaced (mimetype first and
+    stored, as EPUB requires): to break one thing in a real book."""
+    with zipfile.ZipFile(path) as book, zipfile.ZipFile(target, "w") as copy:
+        for info in book.infolist():
+            copy.writestr(info, changes.get(info.filename, book.read(info)))
+    return target
+
+
 def outputs(dist: Path, fmt: str) -> list[Path]:
     return sorted(dist.glob(f"*/*.{fmt}"))

@@ -1,6 +1,8 @@
 """The tagged PDF: PDF/UA-1 identified and valid, a tag tree a screen reader can walk."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pikepdf
 import pytest
 
@@ -80,11 +82,44 @@ def test_each_caption_is_grouped_with_the_frame_of_a_photo_not_preserved(seed):
         assert [str(k.S) for k in caption.P.K if isinstance(k, pikepdf.Dictionary)] == ["/Div", "/Caption"]
 
 
-def test_bookmarks_follow_headings(seed):
-    pdf = pikepdf.open(seed["pdf"])
+def bookmarks(pdf) -> list[tuple[int, str]]:
+    """The outline, depth first: (depth, title) for every bookmark, nested ones included."""
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            found.append((depth, item.title))
+            walk(item.children, depth + 1)
     with pdf.open_outline() as outline:
-        titles = [item.title for item in outline.root]
-    assert titles[0].startswith("Senior DOD Official")
+        walk(outline.root, 0)
+    return found
+
+
+def expected_bookmarks(page: Path) -> list[tuple[int, str]]:
+    """The HTML page's headings (text as read, in order), each at the depth its level gives
+    in an outline: under the nearest earlier heading of a higher level."""
+    import lxml.html
+    found, open_levels = [], []
+    for heading in lxml.html.parse(str(page)).getroot().iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        level = int(heading.tag[1])
+        while open_levels and open_levels[-1] >= level:
+            open_levels.pop()
+        found.append((len(open_levels), " ".join(heading.text_content().split())))
+        open_levels.append(level)
+    return found
+
+
+def test_bookmarks_follow_headings(dist):
+    """Every heading of every article, in order and at its level, is a bookmark, and nothing
+    else is; the headings are taken from the HTML page, not from the PDF stage."""
+    pdfs = outputs(dist, "pdf")
+    assert len(pdfs) >= 3
+    for path in pdfs:
+        expected = expected_bookmarks(path.with_suffix(".html"))
+        assert len(expected) >= 2, path.name
+        assert bookmarks(pikepdf.open(path)) == expected, path.name
+    assert {depth for depth, _ in expected_bookmarks(dist / "long-report" / "long-report.html")} \
+        == {0, 1, 2}  # three levels of nesting are compared, not only the top
 
 
 def test_running_heads_and_page_numbers_are_artifacts(seed):

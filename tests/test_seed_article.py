@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import zipfile
+from pathlib import Path
 
 import lxml.html
 import pikepdf
@@ -16,7 +17,7 @@ from lxml import etree
 from renderer import model as m
 from renderer.reader import read_article
 
-from conftest import SEED_ARTICLE, SEED_TEXT, epub_member
+from conftest import ROOT, SEED_ARTICLE, SEED_TEXT, epub_member
 from test_pdf import struct_elements
 
 CHROME = ("An official website", "Here's how you know", "Official websites use .gov",
@@ -140,24 +141,76 @@ def test_images_are_copied_beside_the_page_not_inlined(dist):
         assert (page.parent / src).is_file()
 
 
+def fonts_not_embedded(pdf: Path) -> list[str]:
+    """pdffonts' rows whose "emb" column is not "yes" (counted from the right: a font's name
+    and type may hold spaces); a PDF that lists no font at all is reported too."""
+    rows = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()[2:]
+    return [row for row in rows if row.split()[-5] != "yes"] if rows else ["no fonts listed"]
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def text_layer_faults(pdf: Path, source: str, title: str) -> list[str]:
+    """What pdftotext cannot read back as the source says it: the title missing (text it
+    cannot extract, e.g. glyphs without a Unicode map), soft or typographic hyphens, and
+    lines ending in a hyphen the source does not have (a word broken by hyphenation)."""
+    text = pdf_text(pdf)
+    faults = [] if title in _norm(text) else [f"the title is not in the text layer: {text[:80]!r}"]
+    faults += [f"{name} in the text" for char, name in (("\u00ad", "soft hyphen U+00AD"),
+                                                        ("\u2010", "hyphen U+2010")) if char in text]
+    for line in text.splitlines():
+        match = re.search(r"(\w+)-$", line.strip())
+        if match and match.group(0) not in source:
+            faults.append(f"broken word: {line.strip()!r}")
+    return faults
+
+
 def test_pdf_embeds_every_font(seed):
-    fonts = subprocess.run(["pdffonts", str(seed["pdf"])], capture_output=True, text=True,
-                           check=True).stdout.splitlines()[2:]
-    assert fonts
-    for row in fonts:
-        columns = row.split()
-        assert columns[-5] == "yes", row  # the "emb" column
+    assert fonts_not_embedded(seed["pdf"]) == []
+
+
+def test_font_check_sees_a_font_not_embedded(tmp_path, seed):
+    """Take the font program out of one font and pdffonts' "emb" column says so."""
+    pdf = pikepdf.open(seed["pdf"])
+    name, font = next(iter(pdf.pages[0].Resources.Font.items()))
+    del font.DescendantFonts[0].FontDescriptor["/FontFile2"]
+    pdf.save(tmp_path / "broken.pdf")
+    missing = fonts_not_embedded(tmp_path / "broken.pdf")
+    assert len(missing) == 1 and missing[0].startswith(name[1:] + "+"), missing
 
 
 def test_pdf_text_has_no_hyphenation_artefacts(seed):
-    text = subprocess.run(["pdftotext", str(seed["pdf"]), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    assert "\u00ad" not in text and "\u2010" not in text
     source = SEED_ARTICLE.joinpath("article.md").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        match = re.search(r"(\w+)-$", line.strip())
-        if match:  # a line ending in a hyphen must be a hyphen the source has
-            assert match.group(0) in source, line
+    assert text_layer_faults(seed["pdf"], source, read_article(SEED_ARTICLE).metadata.title) == []
+
+
+def test_text_check_sees_text_pdftotext_cannot_read(tmp_path, seed):
+    """Without their Unicode maps the glyphs no longer read as the title's letters."""
+    pdf = pikepdf.open(seed["pdf"])
+    for font in pdf.pages[0].Resources.Font.values():
+        del font["/ToUnicode"]
+    pdf.save(tmp_path / "broken.pdf")
+    source = SEED_ARTICLE.joinpath("article.md").read_text(encoding="utf-8")
+    faults = text_layer_faults(tmp_path / "broken.pdf", source, read_article(SEED_ARTICLE).metadata.title)
+    assert faults and faults[0].startswith("the title is not in the text layer"), faults
+
+
+def test_text_check_sees_hyphenation(tmp_path, seed):
+    """The seed's own page laid out by WeasyPrint with `hyphens: auto` (what print.css turns
+    off): words broken at line ends, which the check must report."""
+    import weasyprint
+    sheets = [weasyprint.CSS(filename=str(ROOT / "styles" / n)) for n in ("base.css", "print.css")]
+    sheets.append(weasyprint.CSS(string="p { hyphens: auto; text-align: justify }"))
+    weasyprint.HTML(filename=str(seed["html"])).write_pdf(tmp_path / "hyphenated.pdf",
+                                                          stylesheets=sheets)
+    source = SEED_ARTICLE.joinpath("article.md").read_text(encoding="utf-8")
+    faults = text_layer_faults(tmp_path / "hyphenated.pdf", source,
+                               read_article(SEED_ARTICLE).metadata.title)
+    assert any(f.startswith(("broken word", "hyphen U+2010")) for f in faults), faults
 
 
 def test_epub_is_byte_identical_on_rebuild(tmp_path):

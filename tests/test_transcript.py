@@ -1,13 +1,18 @@
 """What a screen reader meets: the three outputs of one article agree, and agree with the model."""
 from __future__ import annotations
 
+import difflib
+import re
+
+import pikepdf
 import pytest
 
 from renderer import model as m
 from renderer.reader import read_article
 from renderer.transcript import Item, comparable, transcript
 
-from conftest import CORPUS, SEED_ARTICLE
+from conftest import CORPUS, ROOT, SEED_ARTICLE, epub_member, epub_with
+from test_pdf import struct_elements
 
 ARTICLES = [SEED_ARTICLE] + sorted(p for p in (CORPUS / "good").glob("*") if p.is_dir())
 
@@ -15,6 +20,20 @@ ARTICLES = [SEED_ARTICLE] + sorted(p for p in (CORPUS / "good").glob("*") if p.i
 def transcripts(dist, article):
     folder = dist / article.name
     return {fmt: transcript(folder / f"{article.name}.{fmt}") for fmt in ("html", "pdf", "epub")}
+
+
+def disagreement(expected: list[Item], got: list[Item]) -> list[str]:
+    """Where two transcripts of one article differ, once format-specific items are set
+    aside: the lines of a diff (at most 12), none if they agree."""
+    diff = difflib.unified_diff([str(i) for i in comparable(expected)],
+                                [str(i) for i in comparable(got)], lineterm="", n=0)
+    return [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")][:12]
+
+
+def unlabelled(items: list[Item]) -> list[Item]:
+    """Figures a reader meets with nothing to read: an <img> without alt, a /Figure without
+    /Alt or with an empty one (a decorative image, alt="" or an artifact, is not met)."""
+    return [i for i in items if i.role == "figure" and not i.text]
 
 
 def expected_from_model(doc: m.Document) -> list[Item]:
@@ -89,9 +108,26 @@ def is_subsequence(needles, haystack) -> bool:
 
 @pytest.mark.parametrize("article", ARTICLES, ids=lambda p: p.name)
 def test_html_pdf_and_epub_transcripts_agree(dist, article):
-    found = {fmt: comparable(items) for fmt, items in transcripts(dist, article).items()}
-    assert found["pdf"] == found["html"]
-    assert found["epub"] == found["html"]
+    found = transcripts(dist, article)
+    assert not disagreement(found["html"], found["pdf"])
+    assert not disagreement(found["html"], found["epub"])
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda p: p.name)
+def test_agreement_check_sees_weasyprint_s_unrepaired_pdf(tmp_path, dist, article):
+    """The same page laid out by WeasyPrint alone, with its own tags and none of our repairs,
+    reads differently (a photo's alt as a paragraph, Arabic backwards, paragraphs cut at page
+    breaks, a decorative image announced): the agreement check must say so."""
+    import weasyprint
+    page = dist / article.name / f"{article.name}.html"
+    sheets = [weasyprint.CSS(filename=str(ROOT / "styles" / n)) for n in ("base.css", "print.css")]
+    raw = tmp_path / "unrepaired.pdf"
+    weasyprint.HTML(filename=str(page)).write_pdf(raw, stylesheets=sheets, pdf_variant="pdf/a-3a")
+    expected = transcript(page)
+    assert disagreement(expected, transcript(raw)), "the unrepaired PDF reads like the page"
+    assert not disagreement(expected, transcript(page.with_suffix(".pdf")))
+    if article.name == "everything":  # WeasyPrint tags the alt="" image as a /Figure
+        assert unlabelled(transcript(raw)) and not unlabelled(transcript(page.with_suffix(".pdf")))
 
 
 @pytest.mark.parametrize("article", ARTICLES, ids=lambda p: p.name)
@@ -120,8 +156,47 @@ def test_each_alt_once_then_its_caption_and_never_repeated(dist, article):
 
 
 def test_decorative_image_is_not_announced(dist):
+    """The divider (decorative) is in every output but met in none, and every image a reader
+    does meet has its text: alt="" in the page and the book, drawn outside the PDF's tree."""
+    folder = dist / "everything"
+    page = (folder / "everything.html").read_text(encoding="utf-8")
+    chapter = epub_member(folder / "everything.epub", "EPUB/article.xhtml").decode()
+    assert re.search(r'<img src="images/divider.png" alt=""', page)
+    assert re.search(r'<img src="images/divider.png" alt=""', chapter)
+    pdf = pikepdf.open(folder / "everything.pdf")
+    drawn = {x.objgen for p in pdf.pages for x in p.Resources.get("/XObject", {}).values()
+             if x.get("/Subtype") == "/Image"}
+    assert len(drawn) == 2  # the river and the divider
     for fmt, items in transcripts(dist, CORPUS / "good" / "everything").items():
-        assert all(i.text for i in items if i.role == "figure"), fmt
+        assert [i.text for i in items if i.role == "figure"] == \
+            ["A wide river bends between low green hills under a pale sky."], fmt
+        assert not unlabelled(items), fmt
+
+
+@pytest.mark.parametrize("breaking", ["html no alt", "epub no alt", "pdf no Alt", "pdf empty Alt"])
+def test_an_image_without_text_is_reported(tmp_path, dist, breaking):
+    """Take the river's text away in one output and the check finds a figure with nothing
+    to read, where a screen reader would say "image" or its file name."""
+    folder = dist / "everything"
+    alt = ' alt="A wide river bends between low green hills under a pale sky."'
+    if breaking == "html no alt":
+        broken = tmp_path / "everything.html"
+        page = (folder / "everything.html").read_text(encoding="utf-8")
+        broken.write_text(page.replace(alt, ""), encoding="utf-8")
+    elif breaking == "epub no alt":
+        chapter = epub_member(folder / "everything.epub", "EPUB/article.xhtml").decode()
+        broken = epub_with(folder / "everything.epub", tmp_path / "everything.epub",
+                           {"EPUB/article.xhtml": chapter.replace(alt, "").encode()})
+    else:
+        pdf = pikepdf.open(folder / "everything.pdf")
+        figure = next(e for e in struct_elements(pdf) if e.get("/S") == "/Figure")
+        if breaking == "pdf no Alt":
+            del figure["/Alt"]
+        else:
+            figure.Alt = pikepdf.String("")
+        broken = tmp_path / "everything.pdf"
+        pdf.save(broken)
+    assert unlabelled(transcript(broken)) == [Item("figure", "")]
 
 
 def test_read_command_prints_the_transcript(seed):
