@@ -97,10 +97,14 @@ def bookmarks(pdf) -> list[tuple[int, str]]:
 
 def expected_bookmarks(page: Path) -> list[tuple[int, str]]:
     """The HTML page's headings (text as read, in order), each at the depth its level gives
-    in an outline: under the nearest earlier heading of a higher level."""
+    in an outline: under the nearest earlier heading of a higher level. A heading inside a
+    quotation, a list item or a notice belongs to what holds it, not to the outline (as in
+    the EPUB's nav)."""
     import lxml.html
     found, open_levels = [], []
     for heading in lxml.html.parse(str(page)).getroot().iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        if heading.xpath("ancestor::blockquote or ancestor::li or ancestor::*[@role='note']"):
+            continue
         level = int(heading.tag[1])
         while open_levels and open_levels[-1] >= level:
             open_levels.pop()
@@ -139,3 +143,21 @@ def test_running_heads_and_page_numbers_are_artifacts(seed):
                 artifacts += 1
                 assert operands[1].Type == "/Pagination"
     assert artifacts >= 2 * len(pdf.pages) - 1  # page number on every page, head from page 2
+
+
+def test_headings_inside_quotes_lists_and_notices_are_not_bookmarks(tmp_path):
+    """The PDF's bookmarks and the EPUB's table of contents list the same outline: the
+    article's own headings, not those quoted or inside a list item."""
+    from test_errors import FRONT, make_article
+
+    from conftest import epub_member, run_cli
+    article = make_article(tmp_path / "nested", FRONT + (
+        "## Own section\n\nText.\n\n> ## Quoted heading\n>\n> Quoted text.\n\n"
+        "- ## Listed heading\n\n  Item text.\n\n### Own subsection\n\nMore text.\n"), images=())
+    run_cli("render", article, "--out", tmp_path / "out")
+    pdf = pikepdf.open(tmp_path / "out" / "nested" / "nested.pdf")
+    titles = [title for _, title in bookmarks(pdf)]
+    assert "Quoted heading" not in titles and "Listed heading" not in titles
+    assert bookmarks(pdf)[:3] == [(0, "A test article"), (1, "Own section"), (2, "Own subsection")]
+    nav = epub_member(tmp_path / "out" / "nested" / "nested.epub", "EPUB/nav.xhtml").decode()
+    assert "Own subsection" in nav and "Quoted heading" not in nav and "Listed heading" not in nav
