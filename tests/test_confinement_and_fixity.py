@@ -14,8 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import CORPUS, ROOT, SEED_ARTICLE, run_cli
-from test_errors import FRONT, make_article
+from conftest import CORPUS, FRONT, ROOT, SEED_ARTICLE, make_article, run_cli
 
 STYLES = ROOT / "styles"
 

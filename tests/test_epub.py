@@ -8,18 +8,10 @@ from lxml import etree
 
 from renderer.check import epub_findings, run_epubcheck
 
-from conftest import epub_member, outputs
+from conftest import epub_member, metas, outputs, package
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
-
-
-def package(path):
-    return etree.fromstring(epub_member(path, "EPUB/content.opf"))
-
-
-def metas(path, prop):
-    return package(path).xpath(f"//opf:meta[@property='{prop}']/text()", namespaces=NS)
 
 
 def test_epubcheck_reports_nothing(dist):

@@ -20,8 +20,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import ROOT, run_cli
-from test_errors import FRONT, make_article
+from conftest import FRONT, ROOT, make_article, run_cli
 
 FIGURE = "Intro.\n\n```figure\nsrc: images/photo.jpg\nalt: A rooftop at night.\n```\n"
 

@@ -22,8 +22,7 @@ import pytest
 from lxml import html as lxml_html
 from PIL import Image, ImageCms, PngImagePlugin
 
-from conftest import CORPUS, ROOT, SEED_ARTICLE, run_cli
-from test_errors import FRONT, assert_refused, make_article
+from conftest import CORPUS, FRONT, ROOT, SEED_ARTICLE, assert_refused, make_article, run_cli
 
 SECRETS = (b"Jane Doe", b"35.6895N", b"PhoneCam")
 NOTE = "GPS 35.6895N 139.6917E, taken by Jane Doe on a PhoneCam"

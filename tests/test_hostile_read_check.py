@@ -7,11 +7,8 @@ Chromium, real EPUBCheck and page-validation, PDFs built with pikepdf, zips buil
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -19,8 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import ROOT, run_cli
-from test_errors import FRONT, make_article
+from conftest import FRONT, ROOT, make_article, peak_kb, run_cli
 
 
 # ---------------------------------------------------------------- helpers
@@ -248,25 +244,11 @@ def zip_bomb(path: Path, size: int, lie: bool = False) -> Path:
     return path
 
 
-def _peak_kb(*args) -> tuple[subprocess.CompletedProcess, int]:
-    """Run the CLI and return (result, the child's peak resident memory in kB) via wait4."""
-    import tempfile
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen([sys.executable, "-m", "renderer", *map(str, args)],
-                                   cwd=ROOT, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(args, process.returncode, out.read(), err.read()), \
-            usage.ru_maxrss
-
-
 @pytest.mark.parametrize("lie", [False, True], ids=["honest-sizes", "lying-sizes"])
 def test_read_refuses_a_zip_bomb_without_inflating_it(tmp_path, lie):
     bomb = zip_bomb(tmp_path / "bomb.epub", 256 << 20, lie=lie)
     assert bomb.stat().st_size < 1 << 20
-    result, peak = _peak_kb("read", bomb)
+    result, peak = peak_kb("read", bomb)
     assert_one_line(result, bomb)
     assert peak < 400_000, f"read used {peak} kB"  # far below the 256 MB the bomb holds
 

@@ -8,9 +8,8 @@ from html.parser import HTMLParser
 
 import pikepdf
 
-from conftest import run_cli
+from conftest import FRONT, make_article, run_cli
 from renderer.check import epub_findings, run_epubcheck
-from test_errors import FRONT, make_article
 
 SOURCE_FRONT = FRONT.replace("rights:", "source: https://example.org/news/a.html\nrights:")
 

@@ -6,8 +6,7 @@ import pytest
 from renderer import model as m
 from renderer.lint import lint_figure
 
-from conftest import run_cli
-from test_errors import FRONT, make_article
+from conftest import FRONT, make_article, run_cli
 
 
 def codes(**fields):

@@ -17,8 +17,7 @@ from renderer.lint import lint_figure
 from renderer.reader import read_article
 from renderer.transcript import Item, comparable, transcript
 
-from conftest import CORPUS, SEED_ARTICLE, epub_member, run_cli
-from test_pdf import struct_elements
+from conftest import CORPUS, FRONT, SEED_ARTICLE, epub_member, make_article, run_cli, struct_elements
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf"}
 LABEL = "Image not preserved in the archive"
@@ -131,7 +130,6 @@ def test_reader_keeps_every_fact_of_a_figure_not_preserved(rendered):
 
 
 def test_markdown_image_alone_in_a_paragraph_is_a_figure(tmp_path):
-    from test_errors import FRONT, make_article
     article = make_article(tmp_path / "a", FRONT + 'Text.\n\n![Boats on a *grey* river.](images/photo.jpg "Boats")\n')
     figure, = read_article(article).figures
     assert (figure.src, figure.alt, figure.title, figure.caption) == (
@@ -338,7 +336,6 @@ def test_without_capture_facts_the_statement_and_colophon_are_as_before(seed):
 
 
 def test_capture_date_is_kept_in_utc(tmp_path):
-    from test_errors import FRONT, make_article
     article = make_article(tmp_path / "a", FRONT.replace("---\n\n", "captured: 2020-01-03T16:05:09+02:00\n---\n\n")
                            + "Text.\n", images=())
     meta = read_article(article).metadata

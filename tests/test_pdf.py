@@ -6,20 +6,7 @@ import pytest
 
 from renderer.check import pdf_findings, run_pdfua
 
-from conftest import outputs
-
-
-def struct_elements(pdf):
-    stack = list(pdf.Root.StructTreeRoot.K)
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
-            yield node
-            kids = node.get("/K")
-            if isinstance(kids, pikepdf.Array):
-                stack[:0] = list(kids)
-            elif isinstance(kids, pikepdf.Dictionary):
-                stack.insert(0, kids)
+from conftest import outputs, struct_elements
 
 
 def test_every_pdf_passes_pdfua1(dist):
