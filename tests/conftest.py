@@ -64,7 +64,8 @@ def run_main(*args, env=None, check=True) -> subprocess.CompletedProcess:
     out, err = io.StringIO(), io.StringIO()
     saved_env = dict(os.environ)
     with _fd_output() as fd_output, contextlib.chdir(ROOT), \
-            warnings.catch_warnings(record=True) as caught, _lastresort_logging():
+            warnings.catch_warnings(), _lastresort_logging():
+        warnings.showwarning = _show_warning  # to sys.stderr, when raised, as Python does
         warnings.resetwarnings()
         for action, category, module in _FRESH_WARNING_FILTERS:
             warnings.filterwarnings(action, category=category, module=module, append=True)
@@ -85,9 +86,6 @@ def run_main(*args, env=None, check=True) -> subprocess.CompletedProcess:
                 except BaseException:  # what an uncaught exception does to `python -m`
                     traceback.print_exc()
                     status = 1
-                for w in caught:
-                    err.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno,
-                                                     w.line))
         finally:
             if env is not None:
                 os.environ.clear()
@@ -97,6 +95,11 @@ def run_main(*args, env=None, check=True) -> subprocess.CompletedProcess:
     if check and result.returncode != 0:
         raise AssertionError(f"renderer {' '.join(argv)} failed:\n{result.stderr}")
     return result
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Python's own way of showing a warning, on the sys.stderr of the moment."""
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import FRONT, SEED_ARTICLE, assert_refused, make_article, run_cli, run_main
+from conftest import FRONT, ROOT, SEED_ARTICLE, assert_refused, make_article, run_cli, run_main
 
 
 def test_figure_without_alt_fails_with_file_line_and_figure(tmp_path):
@@ -57,3 +57,46 @@ def test_in_process_runs_match_the_real_command(tmp_path, case):
     assert real.returncode != 0
     assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
     assert os.environ.get("SOURCE_DATE_EPOCH") != "yesterday"  # put back
+
+
+NOISY = '''
+def noisy(args):
+    import logging, warnings
+    import weasyprint  # noqa: F401 (it gives its logger a NullHandler)
+    warnings.warn("Duplicate name: 'EPUB/images/photo.jpg'", UserWarning)
+    warnings.warn("an old API", DeprecationWarning)
+    logging.getLogger("some.library").warning("a library's warning")
+    logging.getLogger("weasyprint").warning("kept quiet by WeasyPrint's NullHandler")
+    import os
+    os.write(2, b"a C library's message\\n")  # last: run_main puts fd output after Python's
+    print("done")
+    return 0
+'''
+
+
+def test_in_process_runs_show_warnings_and_log_records_as_the_real_command(monkeypatch):
+    """A warning, log record or C library's message the command lets through reaches stderr
+    in run_main as in a fresh interpreter (pytest would otherwise keep it for its own report), so checks like
+    "no 'Duplicate' on stderr" see it; what a fresh interpreter hides stays hidden."""
+    import subprocess
+    import sys
+
+    import renderer.cli
+
+    script = (f"import sys, renderer.cli\nnamespace = {{'__name__': 'noisy'}}\n"
+              f"exec({NOISY!r}, namespace)\nrenderer.cli._read = namespace['noisy']\n"
+              "sys.exit(renderer.cli.main(['read', 'x']))\n")
+    real = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    namespace = {"__name__": "noisy"}  # a module's code, as the renderer's is: not __main__
+    exec(NOISY, namespace)
+    monkeypatch.setattr(renderer.cli, "_read", namespace["noisy"])
+    here = run_main("read", "x", check=False)
+
+    def shown(stderr):  # a warning's first line starts with the file and line that raised it
+        return [line.split(": ", 1)[1] if "Warning: " in line else line
+                for line in stderr.splitlines() if not line.startswith("  ")]
+    assert shown(real.stderr) == ["UserWarning: Duplicate name: 'EPUB/images/photo.jpg'",
+                                  "a library's warning", "a C library's message"], real.stderr
+    assert (here.returncode, here.stdout, shown(here.stderr)) == \
+        (real.returncode, real.stdout, shown(real.stderr))
