@@ -235,3 +235,14 @@ def struct_elements(pdf):
                 stack[:0] = list(kids)
             elif isinstance(kids, pikepdf.Dictionary):
                 stack.insert(0, kids)
+
+
+def run_epubchecks(books: list[Path]) -> list[dict]:
+    """EPUBCheck's report for each book, in order; one JVM per core at a time (each run is
+    mostly one thread: a test checking several books waits for the slowest, not the sum)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from renderer.check import run_epubcheck
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(books), os.cpu_count() or 1))) as pool:
+        return list(pool.map(run_epubcheck, books))

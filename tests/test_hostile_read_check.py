@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import FRONT, ROOT, make_article, peak_kb, run_cli
+from conftest import FRONT, ROOT, make_article, peak_kb, run_cli, run_main
 
 
 # ---------------------------------------------------------------- helpers
@@ -177,7 +177,7 @@ def test_check_validates_the_pdf_of_a_1100_row_table(tmp_path):
     article = make_article(tmp_path / "long-table", FRONT + "Table: Eleven hundred rows\n\n"
                            "| Number | Value |\n|---:|---|\n" + rows + "\n", images=())
     dist = tmp_path / "dist"
-    run_cli("render", article, "--out", dist, "--format", "pdf")
+    run_main("render", article, "--out", dist, "--format", "pdf")
     result = run_cli("check", dist, check=False)
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     rows = [line for line in result.stdout.splitlines() if "long-table.pdf" in line]
@@ -189,7 +189,7 @@ def test_check_validates_the_pdf_of_a_1100_row_table(tmp_path):
 @pytest.mark.parametrize("kind", FOREIGN)
 def test_read_refuses_a_foreign_file_in_one_line(tmp_path, kind):
     path = foreign_file(tmp_path, kind)
-    assert_one_line(run_cli("read", path, check=False), path)
+    assert_one_line(run_main("read", path, check=False), path)
 
 
 def test_read_names_what_is_wrong(tmp_path):
@@ -198,7 +198,7 @@ def test_read_names_what_is_wrong(tmp_path):
              "garbage.epub": "not a zip"}
     for kind, words in cases.items():
         path = foreign_file(tmp_path, kind)
-        assert_one_line(run_cli("read", path, check=False), path, words)
+        assert_one_line(run_main("read", path, check=False), path, words)
 
 
 def test_check_reports_each_foreign_file_in_one_line_and_checks_the_rest(tmp_path):
@@ -207,7 +207,7 @@ def test_check_reports_each_foreign_file_in_one_line_and_checks_the_rest(tmp_pat
     dist = tmp_path / "dist"
     bad = [foreign_file(dist / "a", "garbage.pdf"), foreign_file(dist / "b", "cyclic.pdf"),
            foreign_file(dist / "c", "garbage.epub"), foreign_file(dist / "d", "deep.pdf")]
-    run_cli("render", make_article(tmp_path / "good", FRONT + "Fine.\n", images=()),
+    run_main("render", make_article(tmp_path / "good", FRONT + "Fine.\n", images=()),
             "--out", dist, "--format", "pdf")
     result = run_cli("check", dist, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -310,7 +310,7 @@ def test_an_output_path_taken_by_a_folder_is_one_line(tmp_path):
     second = make_article(tmp_path / "second", FRONT + "Second.\n", images=())
     out = tmp_path / "dist"
     (out / "first" / "first.html").mkdir(parents=True)  # cannot be replaced by a file
-    result = run_cli("render", first, second, "--out", out, "--format", "html", check=False)
+    result = run_main("render", first, second, "--out", out, "--format", "html", check=False)
     assert (out / "second" / "second.html").is_file(), result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0].startswith(f"{out / 'first'}: could not write")
@@ -329,7 +329,7 @@ def styles_with(tmp_path, print_css: str, **extra: str) -> Path:
 
 def render_with(tmp_path, styles: Path):
     article = make_article(tmp_path / "plain", FRONT + "Text.\n", images=())
-    return run_cli("render", article, "--out", tmp_path / "dist", "--format", "pdf",
+    return run_main("render", article, "--out", tmp_path / "dist", "--format", "pdf",
                    "--styles", styles, check=False)
 
 
@@ -412,5 +412,5 @@ def test_read_prints_no_terminal_control_characters(tmp_path):
     pdf.Root.StructTreeRoot = root
     path = tmp_path / "escape.pdf"
     pdf.save(path)
-    result = run_cli("read", path)
+    result = run_main("read", path)
     assert result.stdout == "[paragraph] \\x1b[2Jall\\x00good\n"
