@@ -3,8 +3,9 @@
 Photo metadata never reaches an output; CMYK photos give a valid PDF/A; an image that does not
 decode is refused by `render` and `build` alike; one file shown twice is packed once; odd
 characters in file names work or are refused with a line; symbolic links never lead a render
-out of the article folder or the styles folder. Every test runs the real CLI on a real article
-and looks at the real outputs with the real validators.
+out of the article folder or the styles folder. Every test runs the CLI on a real article (its
+`main` in-process, conftest.run_main; `build` as a real process) and looks at the real outputs
+with the real validators.
 """
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Hostile and odd inputs to `read`, `check` and the render loop (issue 17): one line, never a
 traceback, never the network, never unbounded memory.
 
-Every test runs the real command line on real files: a real HTTP server on 127.0.0.1, real
-Chromium, real EPUBCheck and page-validation, PDFs built with pikepdf, zips built with zipfile.
+Every test runs the command line on real files (`read` and `render` through its `main`
+in-process, conftest.run_main; `check` and the memory cases as real processes): a real HTTP
+server on 127.0.0.1, real Chromium, real EPUBCheck and page-validation, PDFs built with
+pikepdf, zips built with zipfile.
 """
 from __future__ import annotations
 
