@@ -1,6 +1,7 @@
 """The bad-input catalog: every case exits 2 with one line `path:line: what; how`, writes nothing.
 
-One test per case. Each case builds a small article folder, runs the real CLI and checks the
+One test per case. Each case builds a small article folder, runs the CLI's `main(argv)` in this
+process (conftest.run_main, which test_errors checks against the real command) and checks the
 message, the place it names and that `dist/` stays empty.
 """
 from __future__ import annotations
@@ -13,8 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import SEED_ARTICLE, run_cli
-from test_errors import FRONT, PHOTO, assert_refused, make_article
+from conftest import FRONT, PHOTO, SEED_ARTICLE, assert_refused, make_article, run_main
 
 FIG = "```figure\nsrc: images/photo.jpg\nalt: Boats on a river.\n"  # fence on line 9 after FRONT
 
@@ -50,7 +50,7 @@ def test_folder_without_article(tmp_path):
     folder = tmp_path / "empty-folder"
     folder.mkdir()
     (folder / "notes.txt").write_text("x")
-    result = run_cli("render", folder, "--out", tmp_path / "dist", check=False)
+    result = run_main("render", folder, "--out", tmp_path / "dist", check=False)
     assert result.returncode == 2 and "article.md" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -259,7 +259,7 @@ def test_symlink_pointing_outside(tmp_path):
 # ---------------------------------------------------------------- not errors, but handled
 def test_raw_html_is_shown_as_text_never_run(tmp_path):
     article = article_with(tmp_path, FRONT + '<script>alert(1)</script>\n\n<img src=x onerror="alert(2)">\n')
-    run_cli("render", article, "--out", tmp_path / "dist")
+    run_main("render", article, "--out", tmp_path / "dist")
     import zipfile
     page = (tmp_path / "dist" / "article" / "article.html").read_text()
     with zipfile.ZipFile(tmp_path / "dist" / "article" / "article.epub") as book:
@@ -276,7 +276,7 @@ def test_raw_html_is_shown_as_text_never_run(tmp_path):
 
 def test_heading_that_skips_a_level_is_fixed_and_reported(tmp_path):
     article = article_with(tmp_path, FRONT + "## Part\n\n#### Detail\n\nText.\n")
-    result = run_cli("render", article, "--out", tmp_path / "dist", "--format", "html")
+    result = run_main("render", article, "--out", tmp_path / "dist", "--format", "html")
     assert f"{article / 'article.md'}:11: warning heading-level:" in result.stderr
     import lxml.html
     page = lxml.html.parse(str(tmp_path / "dist" / "article" / "article.html")).getroot()
@@ -284,21 +284,21 @@ def test_heading_that_skips_a_level_is_fixed_and_reported(tmp_path):
 
 
 def test_unknown_output_format(tmp_path):
-    result = run_cli("render", SEED_ARTICLE, "--out", tmp_path / "dist", "--format", "docx",
+    result = run_main("render", SEED_ARTICLE, "--out", tmp_path / "dist", "--format", "docx",
                      check=False)
     assert result.returncode == 2 and result.stderr.startswith("--format: unknown format 'docx'")
 
 
 def test_bad_source_date_epoch(tmp_path):
     env = dict(os.environ, SOURCE_DATE_EPOCH="yesterday")
-    result = run_cli("render", SEED_ARTICLE, "--out", tmp_path / "dist", env=env, check=False)
+    result = run_main("render", SEED_ARTICLE, "--out", tmp_path / "dist", env=env, check=False)
     assert result.returncode == 2 and "SOURCE_DATE_EPOCH: 'yesterday' is not a number" in result.stderr
 
 
 def test_two_thousand_paragraphs_render_in_bounded_memory(tmp_path):
     """The peak of this one render (its own process, read by wait4), not of every child the
     test session has run before it."""
-    from test_hostile_read_check import _peak_kb
+    from conftest import peak_kb as _peak_kb
     body = "\n\n".join(f"Paragraph {n}: the archive keeps every word of this sentence." for n in range(2000))
     article = article_with(tmp_path, FRONT + body + "\n")
     result, peak_kb = _peak_kb("render", article, "--out", tmp_path / "dist")
@@ -363,7 +363,7 @@ def test_date_outside_what_the_outputs_can_record(tmp_path, day):
 def test_source_date_epoch_after_2107(tmp_path):
     article = article_with(tmp_path, FRONT + "Text.\n")
     env = dict(os.environ, SOURCE_DATE_EPOCH="5000000000")
-    result = run_cli("render", article, "--out", tmp_path / "dist", env=env, check=False)
+    result = run_main("render", article, "--out", tmp_path / "dist", env=env, check=False)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("SOURCE_DATE_EPOCH: '5000000000' is outside 0..4354819199")
     assert "2107-12-31" in result.stderr and "Traceback" not in result.stderr
@@ -422,7 +422,7 @@ def test_a_value_cannot_spoof_a_second_message(tmp_path):
 
 def test_a_value_cannot_drive_the_terminal(tmp_path):
     article = article_with(tmp_path, FRONT.replace("A test article", '"\\x1b[2J\\x1b]0;owned\\x07"'))
-    result = run_cli("render", article, "--out", tmp_path / "dist", check=False)
+    result = run_main("render", article, "--out", tmp_path / "dist", check=False)
     assert result.returncode == 2 and "U+001B" in result.stderr
     assert not any(ord(c) < 32 and c != "\n" for c in result.stderr), repr(result.stderr)
 
@@ -430,7 +430,7 @@ def test_a_value_cannot_drive_the_terminal(tmp_path):
 def test_a_folder_name_cannot_spoof_a_second_message(tmp_path):
     article = make_article(tmp_path / "x\nfake.md:1: all good\x1b[2J", FRONT + FIG + "```\n",
                            images=())
-    result = run_cli("render", article, "--out", tmp_path / "dist", check=False)
+    result = run_main("render", article, "--out", tmp_path / "dist", check=False)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2 and lines[0].endswith("image file not found; check the 'src' path "
@@ -502,7 +502,7 @@ def test_figure_fields_stay_text_and_norwegian_is_a_language(tmp_path):
                                                    "source: https://example.org/news/a.html") + FIG
                            + "caption: 2020-13-45\nidentifier: 0012\ncredit: 1.50\n```\n\n"
                            "See [a neighbour](other-article.html).\n")
-    run_cli("render", article, "--out", tmp_path / "dist", "--format", "html")
+    run_main("render", article, "--out", tmp_path / "dist", "--format", "html")
     import lxml.html
     page = lxml.html.parse(str(tmp_path / "dist" / "article" / "article.html")).getroot()
     assert page.get("lang") == "no"
@@ -534,7 +534,7 @@ def test_headings_named_like_the_renderers_own_ids(tmp_path):
     from renderer.check import epub_findings, run_epubcheck
 
     article = article_with(tmp_path, IDS_ARTICLE, images=("photo.jpg", "second.jpg"))
-    run_cli("render", article, "--out", tmp_path / "dist")
+    run_main("render", article, "--out", tmp_path / "dist")
     folder = tmp_path / "dist" / "article"
     assert epub_findings(run_epubcheck(folder / "article.epub")) == []
 

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, run_cli
-from test_errors import FRONT, PHOTO, make_article
+from conftest import CORPUS, FRONT, PHOTO, ROOT, make_article, run_cli
 
 distributed = pytest.importorskip(
     "distributed", reason="Dask is not installed: pip install 'renderer[cluster]' (make test "

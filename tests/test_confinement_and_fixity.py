@@ -14,8 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import CORPUS, ROOT, SEED_ARTICLE, run_cli
-from test_errors import FRONT, make_article
+from conftest import CORPUS, FRONT, ROOT, SEED_ARTICLE, make_article, run_cli, run_main
 
 STYLES = ROOT / "styles"
 
@@ -35,7 +34,7 @@ def styles_with(tmp_path, extra_css: str) -> Path:
 ], ids=["remote-import", "remote-image", "file-outside"])
 def test_style_that_reaches_outside_is_an_error_not_a_fetch(tmp_path, css):
     article = make_article(tmp_path / "a", FRONT + "Text.\n")
-    result = run_cli("render", article, "--out", tmp_path / "dist", "--format", "pdf",
+    result = run_main("render", article, "--out", tmp_path / "dist", "--format", "pdf",
                      "--styles", styles_with(tmp_path, css), check=False)
     assert result.returncode == 2, result.stderr
     assert "refused to fetch" in result.stderr and "never uses the network" in result.stderr
@@ -71,7 +70,7 @@ def test_killed_build_keeps_the_previous_good_files(tmp_path):
     body = "\n\n".join(f"Paragraph {n} of a long article that takes a while." for n in range(3000))
     article = make_article(tmp_path / "big", FRONT + body + "\n")
     out = tmp_path / "dist"
-    run_cli("render", article, "--out", out)
+    run_main("render", article, "--out", out)
     before = {p.name: p.read_bytes() for p in (out / "big").glob("big.*")}
     (article / "article.md").write_text(FRONT + body + "\n\nOne more paragraph.\n", encoding="utf-8")
     process = subprocess.Popen([sys.executable, "-m", "renderer", "render", str(article), "--out",
@@ -83,7 +82,7 @@ def test_killed_build_keeps_the_previous_good_files(tmp_path):
     assert after == before
     pikepdf.open(out / "big" / "big.pdf")  # still a whole PDF
     zipfile.ZipFile(out / "big" / "big.epub").testzip()
-    run_cli("render", article, "--out", out, "--format", "html")
+    run_main("render", article, "--out", out, "--format", "html")
     assert not list((out / "big").rglob(".*.part"))  # a later build sweeps up the leftovers
 
 

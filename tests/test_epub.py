@@ -8,25 +8,16 @@ from lxml import etree
 
 from renderer.check import epub_findings, run_epubcheck
 
-from conftest import epub_member, outputs
+from conftest import epub_member, metas, outputs, package, run_epubchecks
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
 
 
-def package(path):
-    return etree.fromstring(epub_member(path, "EPUB/content.opf"))
-
-
-def metas(path, prop):
-    return package(path).xpath(f"//opf:meta[@property='{prop}']/text()", namespaces=NS)
-
-
 def test_epubcheck_reports_nothing(dist):
     books = outputs(dist, "epub")
     assert books
-    for book in books:
-        report = run_epubcheck(book)
+    for book, report in zip(books, run_epubchecks(books)):
         assert report["checker"]["nFatal"] == 0
         assert report["checker"]["nError"] == 0
         assert report["checker"]["nWarning"] == 0

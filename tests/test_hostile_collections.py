@@ -20,8 +20,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import ROOT, run_cli
-from test_errors import FRONT, make_article
+from conftest import FRONT, ROOT, make_article, run_cli, run_main
 
 FIGURE = "Intro.\n\n```figure\nsrc: images/photo.jpg\nalt: A rooftop at night.\n```\n"
 
@@ -272,7 +271,7 @@ def test_article_folders_named_like_the_package_are_refused_and_others_build(tmp
     assert "0 built, 1 unchanged" in run_cli("build", content, "--out", out, check=False).stdout
     run_cli("package", out)
     bagit.Bag(str(out / "bag")).validate()
-    refused = run_cli("render", content / "index.html", "--out", tmp_path / "rendered",
+    refused = run_main("render", content / "index.html", "--out", tmp_path / "rendered",
                       check=False)
     assert refused.returncode == 2
     assert refused.stderr.startswith(f"{content / 'index.html'}: the folder name 'index.html'")
@@ -303,7 +302,7 @@ def test_two_articles_with_the_same_folder_name_are_not_merged(tmp_path):
     second = make_article(tmp_path / "b" / "same", FRONT.replace("A test article", "Second")
                           + "2\n", images=())
     out = tmp_path / "out"
-    result = run_cli("render", first, second, "--out", out, "--format", "html", check=False)
+    result = run_main("render", first, second, "--out", out, "--format", "html", check=False)
     assert result.returncode == 2
     message = result.stderr.splitlines()[0]
     assert message.startswith(f"{second}: another article of this run, {first}, also writes "
@@ -320,7 +319,7 @@ def test_out_that_is_a_file_is_one_line(tmp_path, command):
     args = {"render": ["render", tmp_path / "content" / "a", "--out", target],
             "build": ["build", tmp_path / "content", "--out", target],
             "package": ["package", target]}[command]
-    result = run_cli(*args, check=False)
+    result = run_main(*args, check=False)
     assert result.returncode == 2
     assert one_line(result) == (f"{target}: the output folder is a file, not a folder; give "
                                 "--out the path of a folder (it is created if missing)")
@@ -354,7 +353,7 @@ def test_read_only_out_is_one_line_for_render_build_and_package(tmp_path):
     with read_only(empty), read_only(built):
         for args in (["render", content / "a", "--out", empty], ["build", content, "--out", empty],
                      ["package", built]):
-            result = run_cli(*args, check=False)
+            result = run_main(*args, check=False)
             assert result.returncode == 2, result.stderr
             line = one_line(result)
             assert line.startswith(f"{args[-1]}: ") and "--out" in line, line

@@ -3,8 +3,9 @@
 Photo metadata never reaches an output; CMYK photos give a valid PDF/A; an image that does not
 decode is refused by `render` and `build` alike; one file shown twice is packed once; odd
 characters in file names work or are refused with a line; symbolic links never lead a render
-out of the article folder or the styles folder. Every test runs the real CLI on a real article
-and looks at the real outputs with the real validators.
+out of the article folder or the styles folder. Every test runs the CLI on a real article (its
+`main` in-process, conftest.run_main; `build` as a real process) and looks at the real outputs
+with the real validators.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ import pytest
 from lxml import html as lxml_html
 from PIL import Image, ImageCms, PngImagePlugin
 
-from conftest import CORPUS, ROOT, SEED_ARTICLE, run_cli
-from test_errors import FRONT, assert_refused, make_article
+from conftest import (CORPUS, FRONT, ROOT, SEED_ARTICLE, assert_refused, make_article, run_cli,
+                      run_main)
 
 SECRETS = (b"Jane Doe", b"35.6895N", b"PhoneCam")
 NOTE = "GPS 35.6895N 139.6917E, taken by Jane Doe on a PhoneCam"
@@ -112,7 +113,7 @@ def test_no_metadata_but_icc_reaches_any_output(tmp_path):
         assert all(secret in data for secret in SECRETS[:2])
     article = article_with_images(tmp_path / "meta", images)
     out = tmp_path / "dist"
-    run_cli("render", article, "--out", out)
+    run_main("render", article, "--out", out)
     folder = out / "meta"
     page_images = {p.name: p.read_bytes() for p in (folder / "images").iterdir()}
     book_images = epub_images(folder / "meta.epub")
@@ -152,7 +153,7 @@ def test_cmyk_jpeg_gives_a_valid_pdf_a_and_ua(tmp_path):
         # a CMYK file whose profile does not fit it: converted plainly, the profile dropped
         "mislabelled.jpg": encoded(picture("CMYK"), "JPEG", icc_profile=srgb)})
     out = tmp_path / "dist"
-    run_cli("render", article, "--out", out)
+    run_main("render", article, "--out", out)
     pdf = out / "cmyk" / "cmyk.pdf"
     assert pdf_findings(run_pdfua(pdf, "pdfa-3a")) == []
     assert pdf_findings(run_pdfua(pdf, "ua1")) == []
@@ -210,7 +211,7 @@ def test_one_image_in_two_figures_is_packed_once(tmp_path):
     article = article_with_images(tmp_path / "twice", {"photo.jpg": photo},
                                   FRONT + figures("photo.jpg", "photo.jpg"))
     out = tmp_path / "dist"
-    result = run_cli("render", article, "--out", out)
+    result = run_main("render", article, "--out", out)
     assert "Warning" not in result.stderr and "Duplicate" not in result.stderr, result.stderr
     book = out / "twice" / "twice.epub"
     with zipfile.ZipFile(book) as epub:
@@ -232,7 +233,7 @@ def test_odd_file_names_render_and_validate(tmp_path):
     photo = (CORPUS / "good" / "everything" / "images" / "river.jpg").read_bytes()
     article = article_with_images(tmp_path / "names", {n: photo for n in ODD_NAMES})
     out = tmp_path / "dist"
-    result = run_cli("render", article, "--out", out, check=False)
+    result = run_main("render", article, "--out", out, check=False)
     assert result.returncode == 0, result.stderr
     folder = out / "names"
     page = lxml_html.parse(str(folder / "names.html")).getroot()
@@ -267,7 +268,7 @@ def test_article_md_linked_from_outside_is_refused(tmp_path):
     os.symlink(secret, article / "article.md")
     message = assert_refused(article, tmp_path / "dist", None, "symbolic link", "copy the file")
     assert message.startswith(f"{article / 'article.md'}: ")
-    direct = run_cli("render", article / "article.md", "--out", tmp_path / "dist", check=False)
+    direct = run_main("render", article / "article.md", "--out", tmp_path / "dist", check=False)
     assert direct.returncode == 2 and "symbolic link" in direct.stderr
     assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").rglob("*"))
 
@@ -278,7 +279,7 @@ def test_article_md_linked_inside_the_folder_is_read(tmp_path):
     (article / "text" / "body.md").write_text(FRONT + "Linked but inside.\n", encoding="utf-8")
     (article / "article.md").unlink()
     os.symlink(Path("text") / "body.md", article / "article.md")
-    run_cli("render", article, "--out", tmp_path / "dist", "--format", "html")
+    run_main("render", article, "--out", tmp_path / "dist", "--format", "html")
     assert "Linked but inside." in (tmp_path / "dist" / "inside" / "inside.html").read_text()
 
 
@@ -292,7 +293,7 @@ def test_stylesheet_linked_from_outside_is_refused(tmp_path, name):
     os.symlink(outside, styles / name)
     article = make_article(tmp_path / "a", FRONT + "Text.\n", images=())
     out = tmp_path / "dist"
-    result = run_cli("render", article, "--out", out, "--styles", styles, check=False)
+    result = run_main("render", article, "--out", out, "--styles", styles, check=False)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith(f"{styles.resolve() / name}: is a symbolic link"), lines
@@ -307,6 +308,6 @@ def test_styles_folder_given_through_a_link_with_links_inside_is_fine(tmp_path):
     os.symlink("print-v2.css", real / "print.css")  # a link that stays in the folder
     os.symlink(real, tmp_path / "styles-link")        # the folder itself: any path will do
     article = make_article(tmp_path / "a", FRONT + "Text.\n", images=())
-    run_cli("render", article, "--out", tmp_path / "dist", "--format", "pdf",
+    run_main("render", article, "--out", tmp_path / "dist", "--format", "pdf",
             "--styles", tmp_path / "styles-link")
     assert (tmp_path / "dist" / "a" / "a.pdf").is_file()

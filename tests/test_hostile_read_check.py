@@ -1,17 +1,16 @@
 """Hostile and odd inputs to `read`, `check` and the render loop (issue 17): one line, never a
 traceback, never the network, never unbounded memory.
 
-Every test runs the real command line on real files: a real HTTP server on 127.0.0.1, real
-Chromium, real EPUBCheck and page-validation, PDFs built with pikepdf, zips built with zipfile.
+Every test runs the command line on real files (`read` and `render` through its `main`
+in-process, conftest.run_main; `check` and the memory cases as real processes): a real HTTP
+server on 127.0.0.1, real Chromium, real EPUBCheck and page-validation, PDFs built with
+pikepdf, zips built with zipfile.
 """
 from __future__ import annotations
 
 import http.server
-import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -19,8 +18,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import ROOT, run_cli
-from test_errors import FRONT, make_article
+from conftest import FRONT, ROOT, make_article, peak_kb, run_cli, run_main
 
 
 # ---------------------------------------------------------------- helpers
@@ -181,7 +179,7 @@ def test_check_validates_the_pdf_of_a_1100_row_table(tmp_path):
     article = make_article(tmp_path / "long-table", FRONT + "Table: Eleven hundred rows\n\n"
                            "| Number | Value |\n|---:|---|\n" + rows + "\n", images=())
     dist = tmp_path / "dist"
-    run_cli("render", article, "--out", dist, "--format", "pdf")
+    run_main("render", article, "--out", dist, "--format", "pdf")
     result = run_cli("check", dist, check=False)
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     rows = [line for line in result.stdout.splitlines() if "long-table.pdf" in line]
@@ -193,7 +191,7 @@ def test_check_validates_the_pdf_of_a_1100_row_table(tmp_path):
 @pytest.mark.parametrize("kind", FOREIGN)
 def test_read_refuses_a_foreign_file_in_one_line(tmp_path, kind):
     path = foreign_file(tmp_path, kind)
-    assert_one_line(run_cli("read", path, check=False), path)
+    assert_one_line(run_main("read", path, check=False), path)
 
 
 def test_read_names_what_is_wrong(tmp_path):
@@ -202,7 +200,7 @@ def test_read_names_what_is_wrong(tmp_path):
              "garbage.epub": "not a zip"}
     for kind, words in cases.items():
         path = foreign_file(tmp_path, kind)
-        assert_one_line(run_cli("read", path, check=False), path, words)
+        assert_one_line(run_main("read", path, check=False), path, words)
 
 
 def test_check_reports_each_foreign_file_in_one_line_and_checks_the_rest(tmp_path):
@@ -211,7 +209,7 @@ def test_check_reports_each_foreign_file_in_one_line_and_checks_the_rest(tmp_pat
     dist = tmp_path / "dist"
     bad = [foreign_file(dist / "a", "garbage.pdf"), foreign_file(dist / "b", "cyclic.pdf"),
            foreign_file(dist / "c", "garbage.epub"), foreign_file(dist / "d", "deep.pdf")]
-    run_cli("render", make_article(tmp_path / "good", FRONT + "Fine.\n", images=()),
+    run_main("render", make_article(tmp_path / "good", FRONT + "Fine.\n", images=()),
             "--out", dist, "--format", "pdf")
     result = run_cli("check", dist, check=False)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -248,25 +246,11 @@ def zip_bomb(path: Path, size: int, lie: bool = False) -> Path:
     return path
 
 
-def _peak_kb(*args) -> tuple[subprocess.CompletedProcess, int]:
-    """Run the CLI and return (result, the child's peak resident memory in kB) via wait4."""
-    import tempfile
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen([sys.executable, "-m", "renderer", *map(str, args)],
-                                   cwd=ROOT, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(args, process.returncode, out.read(), err.read()), \
-            usage.ru_maxrss
-
-
 @pytest.mark.parametrize("lie", [False, True], ids=["honest-sizes", "lying-sizes"])
 def test_read_refuses_a_zip_bomb_without_inflating_it(tmp_path, lie):
     bomb = zip_bomb(tmp_path / "bomb.epub", 256 << 20, lie=lie)
     assert bomb.stat().st_size < 1 << 20
-    result, peak = _peak_kb("read", bomb)
+    result, peak = peak_kb("read", bomb)
     assert_one_line(result, bomb)
     assert peak < 400_000, f"read used {peak} kB"  # far below the 256 MB the bomb holds
 
@@ -328,7 +312,7 @@ def test_an_output_path_taken_by_a_folder_is_one_line(tmp_path):
     second = make_article(tmp_path / "second", FRONT + "Second.\n", images=())
     out = tmp_path / "dist"
     (out / "first" / "first.html").mkdir(parents=True)  # cannot be replaced by a file
-    result = run_cli("render", first, second, "--out", out, "--format", "html", check=False)
+    result = run_main("render", first, second, "--out", out, "--format", "html", check=False)
     assert (out / "second" / "second.html").is_file(), result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0].startswith(f"{out / 'first'}: could not write")
@@ -347,7 +331,7 @@ def styles_with(tmp_path, print_css: str, **extra: str) -> Path:
 
 def render_with(tmp_path, styles: Path):
     article = make_article(tmp_path / "plain", FRONT + "Text.\n", images=())
-    return run_cli("render", article, "--out", tmp_path / "dist", "--format", "pdf",
+    return run_main("render", article, "--out", tmp_path / "dist", "--format", "pdf",
                    "--styles", styles, check=False)
 
 
@@ -430,5 +414,5 @@ def test_read_prints_no_terminal_control_characters(tmp_path):
     pdf.Root.StructTreeRoot = root
     path = tmp_path / "escape.pdf"
     pdf.save(path)
-    result = run_cli("read", path)
+    result = run_main("read", path)
     assert result.stdout == "[paragraph] \\x1b[2Jall\\x00good\n"

@@ -89,6 +89,6 @@ def test_long_description_is_reachable_from_the_image(dist, fmt):
 
 
 def test_epub_declares_long_description_only_when_present(dist):
-    from test_epub import metas
+    from conftest import metas
     assert "longDescription" in metas(dist / "everything" / "everything.epub",
                                       "schema:accessibilityFeature")

@@ -8,9 +8,9 @@ limit is where the README says.
 """
 from __future__ import annotations
 
-from test_errors import FRONT, assert_refused, make_article
-
 from renderer.reader import parse_article
+
+from conftest import FRONT, assert_refused, make_article
 
 # The limits the README documents (renderer/limits.py), written out so that this file also
 # runs, and fails, against a renderer without them.

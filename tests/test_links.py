@@ -8,9 +8,8 @@ from html.parser import HTMLParser
 
 import pikepdf
 
-from conftest import run_cli
+from conftest import FRONT, make_article, run_main
 from renderer.check import epub_findings, run_epubcheck
-from test_errors import FRONT, make_article
 
 SOURCE_FRONT = FRONT.replace("rights:", "source: https://example.org/news/a.html\nrights:")
 
@@ -38,7 +37,7 @@ def render(tmp_path, text, *extra):
     """Render for real; return (html, epub xhtml, pdf URIs, stderr)."""
     article = make_article(tmp_path / "art", text)
     out = tmp_path / "dist"
-    result = run_cli("render", article, "--out", out, *extra, check=False)
+    result = run_main("render", article, "--out", out, *extra, check=False)
     assert result.returncode == 0, result.stderr
     folder = out / "art"
     html = _parse((folder / "art.html").read_text(encoding="utf-8"))
@@ -76,7 +75,7 @@ def test_relative_link_without_source_is_dropped_with_warning(tmp_path):
 
 def test_unresolvable_link_fails_with_strict(tmp_path):
     article = make_article(tmp_path / "art", FRONT + "See [it](/url).\n")
-    result = run_cli("render", article, "--out", tmp_path / "dist", "--strict", check=False)
+    result = run_main("render", article, "--out", tmp_path / "dist", "--strict", check=False)
     assert result.returncode == 2, result.stderr
     assert re.search(r"article\.md:9: the link to '/url' .*'source'", result.stderr), result.stderr
     assert "Traceback" not in result.stderr

@@ -6,8 +6,7 @@ import pytest
 from renderer import model as m
 from renderer.lint import lint_figure
 
-from conftest import run_cli
-from test_errors import FRONT, make_article
+from conftest import FRONT, make_article, run_main
 
 
 def codes(**fields):
@@ -44,7 +43,7 @@ def test_good_figures_have_no_findings(fields):
 def test_warning_is_printed_with_place_and_build_goes_on(tmp_path):
     article = make_article(tmp_path / "a", FRONT + "```figure\nsrc: images/photo.jpg\n"
                            "alt: Photo of a river.\n```\n")
-    result = run_cli("render", article, "--out", tmp_path / "dist", "--format", "html")
+    result = run_main("render", article, "--out", tmp_path / "dist", "--format", "html")
     assert f"{article / 'article.md'}:9: warning alt-redundant-lead: figure 'images/photo.jpg'" \
         in result.stderr
     assert (tmp_path / "dist" / "a" / "a.html").is_file()
@@ -53,7 +52,7 @@ def test_warning_is_printed_with_place_and_build_goes_on(tmp_path):
 def test_strict_turns_warnings_into_errors(tmp_path):
     article = make_article(tmp_path / "a", FRONT + "```figure\nsrc: images/photo.jpg\n"
                            "alt: Photo of a river.\n```\n")
-    result = run_cli("render", article, "--out", tmp_path / "dist", "--strict", check=False)
+    result = run_main("render", article, "--out", tmp_path / "dist", "--strict", check=False)
     assert result.returncode == 2
     assert result.stderr.startswith(f"{article / 'article.md'}:9: figure 'images/photo.jpg'")
     assert not (tmp_path / "dist").exists()
@@ -63,10 +62,10 @@ def test_characters_without_a_font_are_reported(tmp_path):
     # CJK Extension G: no font in the render dependencies covers it (fonts-noto-cjk stops at
     # Extension B); Chinese, Japanese and Hindi themselves are covered.
     article = make_article(tmp_path / "a", FRONT + "Chinese: 你好 \U00031350, Hindi: नमस्ते.\n")
-    result = run_cli("render", article, "--out", tmp_path / "dist", "--format", "pdf")
+    result = run_main("render", article, "--out", tmp_path / "dist", "--format", "pdf")
     assert f"{article / 'article.md'}: warning pdf-missing-glyph: no installed font has" in result.stderr
     assert "U+31350" in result.stderr and "U+4F60" not in result.stderr
-    strict = run_cli("render", article, "--out", tmp_path / "strict", "--strict", check=False)
+    strict = run_main("render", article, "--out", tmp_path / "strict", "--strict", check=False)
     assert strict.returncode == 2
     assert strict.stderr.startswith(f"{article / 'article.md'}: no installed font has U+31350")
     assert not (tmp_path / "strict").exists()

@@ -12,13 +12,13 @@ import pytest
 from lxml import etree
 
 from renderer import model as m
-from renderer.check import epub_findings, run_axe, run_epubcheck, run_pdfua
+from renderer.check import epub_findings, run_axe, run_pdfua
 from renderer.lint import lint_figure
 from renderer.reader import read_article
 from renderer.transcript import Item, comparable, transcript
 
-from conftest import CORPUS, SEED_ARTICLE, epub_member, run_cli
-from test_pdf import struct_elements
+from conftest import (CORPUS, FRONT, SEED_ARTICLE, epub_member, make_article, run_cli, run_epubchecks,
+                      struct_elements)
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf"}
 LABEL = "Image not preserved in the archive"
@@ -131,7 +131,6 @@ def test_reader_keeps_every_fact_of_a_figure_not_preserved(rendered):
 
 
 def test_markdown_image_alone_in_a_paragraph_is_a_figure(tmp_path):
-    from test_errors import FRONT, make_article
     article = make_article(tmp_path / "a", FRONT + 'Text.\n\n![Boats on a *grey* river.](images/photo.jpg "Boats")\n')
     figure, = read_article(article).figures
     assert (figure.src, figure.alt, figure.title, figure.caption) == (
@@ -248,8 +247,7 @@ def test_read_command_prints_the_role(seed):
 def test_validators_pass_on_frames_images_and_capture_facts(rendered):
     import page
     books = [rendered[name]["epub"] for name in ("captured", "arabic")]
-    for book in books:
-        report = run_epubcheck(book)
+    for book, report in zip(books, run_epubchecks(books)):
         assert report["checker"]["nError"] == 0 and report["checker"]["nWarning"] == 0
         assert epub_findings(report) == [], book
     for name in ("captured", "arabic"):
@@ -338,7 +336,6 @@ def test_without_capture_facts_the_statement_and_colophon_are_as_before(seed):
 
 
 def test_capture_date_is_kept_in_utc(tmp_path):
-    from test_errors import FRONT, make_article
     article = make_article(tmp_path / "a", FRONT.replace("---\n\n", "captured: 2020-01-03T16:05:09+02:00\n---\n\n")
                            + "Text.\n", images=())
     meta = read_article(article).metadata

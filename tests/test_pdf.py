@@ -8,20 +8,7 @@ import pytest
 
 from renderer.check import pdf_findings, run_pdfua
 
-from conftest import outputs
-
-
-def struct_elements(pdf):
-    stack = list(pdf.Root.StructTreeRoot.K)
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
-            yield node
-            kids = node.get("/K")
-            if isinstance(kids, pikepdf.Array):
-                stack[:0] = list(kids)
-            elif isinstance(kids, pikepdf.Dictionary):
-                stack.insert(0, kids)
+from conftest import outputs, struct_elements
 
 
 def test_every_pdf_passes_pdfua1(dist):
@@ -148,9 +135,7 @@ def test_running_heads_and_page_numbers_are_artifacts(seed):
 def test_headings_inside_quotes_lists_and_notices_are_not_bookmarks(tmp_path):
     """The PDF's bookmarks and the EPUB's table of contents list the same outline: the
     article's own headings, not those quoted or inside a list item."""
-    from test_errors import FRONT, make_article
-
-    from conftest import epub_member, run_cli
+    from conftest import FRONT, epub_member, make_article, run_cli
     article = make_article(tmp_path / "nested", FRONT + (
         "## Own section\n\nText.\n\n> ## Quoted heading\n>\n> Quoted text.\n\n"
         "- ## Listed heading\n\n  Item text.\n\n### Own subsection\n\nMore text.\n"), images=())

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pikepdf
 import pytest
 
-from conftest import CORPUS, outputs
-from test_pdf import struct_elements
+from conftest import CORPUS, outputs, struct_elements
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,7 @@ from lxml import etree
 from renderer import model as m
 from renderer.reader import read_article
 
-from conftest import ROOT, SEED_ARTICLE, SEED_TEXT, epub_member
-from test_pdf import struct_elements
+from conftest import ROOT, SEED_ARTICLE, SEED_TEXT, epub_member, struct_elements
 
 CHROME = ("An official website", "Here's how you know", "Official websites use .gov",
           ".gov website belongs", "Secure .gov websites", "A lock (", "Related Stories")

@@ -11,8 +11,7 @@ from renderer import model as m
 from renderer.reader import read_article
 from renderer.transcript import Item, comparable, transcript
 
-from conftest import CORPUS, ROOT, SEED_ARTICLE, epub_member, epub_with
-from test_pdf import struct_elements
+from conftest import CORPUS, ROOT, SEED_ARTICLE, epub_member, epub_with, struct_elements
 
 ARTICLES = [SEED_ARTICLE] + sorted(p for p in (CORPUS / "good").glob("*") if p.is_dir())
 

@@ -10,10 +10,10 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import run_cli
 from renderer import model as m
 from renderer.check import epub_findings, run_epubcheck
-from test_errors import FRONT, assert_refused, make_article
+
+from conftest import FRONT, assert_refused, make_article, run_cli
 
 
 # ---------------------------------------------------------------- the walk itself
