@@ -255,3 +255,12 @@ def run_epubchecks(books: list[Path]) -> list[dict]:
 
     with ThreadPoolExecutor(max_workers=max(1, min(len(books), os.cpu_count() or 1))) as pool:
         return list(pool.map(run_epubcheck, books))
+
+
+def interruptible():
+    """preexec_fn for a command a test will Ctrl-C: SIGINT back to its default, as in a program
+    started from a terminal. A process started in the background by a non-interactive shell
+    (`cmd &`, as CI runners and nohup do) ignores SIGINT, its children inherit that, and
+    Python then installs no KeyboardInterrupt handler: the signal would never arrive."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, FRONT, PHOTO, ROOT, make_article, run_cli
+from conftest import CORPUS, FRONT, PHOTO, ROOT, interruptible, make_article, run_cli
 
 distributed = pytest.importorskip(
     "distributed", reason="Dask is not installed: pip install 'renderer[cluster]' (make test "
@@ -196,7 +196,7 @@ def test_ctrl_c_cancels_the_rest_and_keeps_what_finished_whole(cluster, place):
     build = subprocess.Popen([sys.executable, "-m", "renderer", "build", str(place / "content"),
                               "--out", str(out), "--scheduler", cluster.address], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+                             start_new_session=True, preexec_fn=interruptible)
     try:
         deadline = time.monotonic() + 120
         while len(list(out.glob("*/*.epub"))) < 2:

@@ -20,7 +20,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import FRONT, ROOT, make_article, run_cli, run_main
+from conftest import FRONT, ROOT, interruptible, make_article, run_cli, run_main
 
 FIGURE = "Intro.\n\n```figure\nsrc: images/photo.jpg\nalt: A rooftop at night.\n```\n"
 
@@ -158,7 +158,8 @@ def test_ctrl_c_stops_the_build_and_records_what_finished(tmp_path):
         make_article(content / f"article-{n:02d}", FRONT + f"Article number {n}.\n", images=())
     process = subprocess.Popen([sys.executable, "-m", "renderer", "build", str(content), "--out",
                                 str(out), "-j", "1"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=interruptible)
     deadline = time.monotonic() + 120
     while len(list(out.glob("*/*.epub"))) < 2 and process.poll() is None:
         assert time.monotonic() < deadline
@@ -166,7 +167,7 @@ def test_ctrl_c_stops_the_build_and_records_what_finished(tmp_path):
     assert process.poll() is None, "the build ended before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == 130, (stdout, stderr)
     assert "Traceback" not in stderr
     assert "interrupted" in stderr.strip().splitlines()[-1]
     recorded = set(json.loads((out / "manifest.json").read_text())["articles"])
