@@ -202,7 +202,7 @@ def test_each_pdf_shows_its_own_photos_when_one_worker_builds_several(tmp_path):
     for slug, colour in colours.items():
         with pikepdf.open(tmp_path / "dist" / slug / f"{slug}.pdf") as pdf:
             images = [PdfImage(x).as_pil_image() for page in pdf.pages
-                      for x in page.images.values()]
+                      for x in page.get_images().values()]
         assert len(images) == 1, slug
         seen = images[0].convert("RGB").resize((1, 1)).getpixel((0, 0))
         assert all(abs(a - b) <= 12 for a, b in zip(seen, colour)), (slug, seen, colour)
