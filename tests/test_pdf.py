@@ -1,6 +1,7 @@
 """The tagged PDF: PDF/UA-1 identified and valid, a tag tree a screen reader can walk."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -8,7 +9,7 @@ import pytest
 
 from renderer.check import pdf_findings, run_pdfua
 
-from conftest import outputs, struct_elements
+from conftest import FRONT, outputs, struct_elements
 
 
 def test_every_pdf_passes_pdfua1(dist):
@@ -135,7 +136,7 @@ def test_running_heads_and_page_numbers_are_artifacts(seed):
 def test_headings_inside_quotes_lists_and_notices_are_not_bookmarks(tmp_path):
     """The PDF's bookmarks and the EPUB's table of contents list the same outline: the
     article's own headings, not those quoted or inside a list item."""
-    from conftest import FRONT, epub_member, make_article, run_cli
+    from conftest import epub_member, make_article, run_cli
     article = make_article(tmp_path / "nested", FRONT + (
         "## Own section\n\nText.\n\n> ## Quoted heading\n>\n> Quoted text.\n\n"
         "- ## Listed heading\n\n  Item text.\n\n### Own subsection\n\nMore text.\n"), images=())
@@ -146,3 +147,19 @@ def test_headings_inside_quotes_lists_and_notices_are_not_bookmarks(tmp_path):
     assert bookmarks(pdf)[:3] == [(0, "A test article"), (1, "Own section"), (2, "Own subsection")]
     nav = epub_member(tmp_path / "out" / "nested" / "nested.epub", "EPUB/nav.xhtml").decode()
     assert "Own subsection" in nav and "Quoted heading" not in nav and "Listed heading" not in nav
+
+
+@pytest.mark.parametrize("language, region", [("ja", "JP"), ("ko", "KR"), ("zh-Hans", "SC"),
+                                              ("zh-CN", "SC"), ("zh-Hant", "TC"), ("zh-TW", "TC"),
+                                              ("zh-HK", "HK")])
+def test_chinese_japanese_and_korean_each_get_their_own_glyph_forms(tmp_path, language, region):
+    """The same code points (直 骨 今) are drawn differently in each: the PDF must embed the
+    CJK font of the article's language, in body text and headings (pdffonts, not our code)."""
+    from conftest import make_article, run_main
+    front = FRONT.replace("language: en", f"language: {language}")
+    article = make_article(tmp_path / "cjk", front + "## 直骨今\n\n直骨今角誤画次海這說門。\n", images=())
+    run_main("render", article, "--out", tmp_path / "out")
+    listing = subprocess.run(["pdffonts", str(tmp_path / "out" / "cjk" / "cjk.pdf")],
+                             capture_output=True, text=True, check=True).stdout
+    cjk = {line.split()[0].split("+")[-1] for line in listing.splitlines()[2:] if "CJK" in line}
+    assert cjk == {f"Noto-Serif-CJK-{region}", f"Noto-Sans-CJK-{region}-Bold"}, cjk
