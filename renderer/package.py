@@ -144,9 +144,10 @@ def _date_text(published: str, t) -> str:
 
 
 def _language_name(tag: str, t) -> str:
-    """'Arabic (العربية)': the name in the catalog's language, then in the language itself."""
+    """'Arabic – العربية': the name in the catalog's language, then in the language itself."""
     name, own = t.language_name(tag), language_name(tag, tag)
     if not own or own == name:
         return name
-    # Translators: a language's name in the catalog's language, then in its own: "Arabic (العربية)".
-    return t.pgettext("punctuation", "%(name)s (%(own)s)") % {"name": name, "own": own}
+    # Translators: a language's name in the catalog's language, then in its own: "Arabic – العربية"
+    # (a dash, not parentheses: a name may hold some, "Portuguese (Brazil)").
+    return t.pgettext("punctuation", "%(name)s – %(own)s") % {"name": name, "own": own}
