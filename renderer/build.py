@@ -134,7 +134,7 @@ def build_article(article: Path, out_dir: Path, options: Options = Options(), *,
             raise RenderError(glyph.path, None, glyph.message)
         findings.append(glyph)
     if untranslated:
-        words = sorted(untranslated)
+        words = list(untranslated)
         missing = Finding("untranslated", "warning", str(source), 0,
                           f"{len(words)} of the renderer's words have no "
                           f"{doc.metadata.language!r} translation and are shown in English, "

@@ -55,7 +55,7 @@ def published_text(doc: m.Document) -> str:
 
 
 def captured_text(meta: m.Metadata) -> str:
-    """'January 3, 2020, 2:05:09 PM UTC', '3 janvier 2020, 14:05:09 TU': the article's locale."""
+    """'January 3, 2020, 14:05:09 UTC', '3 janvier 2020, 14:05:09 UTC': the article's locale."""
     return localizer(meta.language).datetime(meta.captured) if meta.captured else ""
 
 

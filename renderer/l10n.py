@@ -28,13 +28,14 @@ DOMAIN = "renderer"
 PUNCTUATION = "punctuation"  # msgctxt of separators: never reported as untranslated
 
 # The words of the build in progress that fell back to English (None: no build is tracking).
-_UNTRANSLATED: ContextVar[set | None] = ContextVar("untranslated", default=None)
+_UNTRANSLATED: ContextVar[dict | None] = ContextVar("untranslated", default=None)
 
 
-def start_tracking() -> set:
-    """A fresh set that collects, from now on in this thread, every msgid that falls back to
-    English in an article in another language; the build calls this once per article."""
-    found: set = set()
+def start_tracking() -> dict:
+    """A fresh dict that collects (as keys, in the order met), from now on in this thread,
+    every msgid that falls back to English in an article in another language; the build
+    calls this once per article."""
+    found: dict = {}
     _UNTRANSLATED.set(found)
     return found
 
@@ -126,7 +127,7 @@ class Localizer:
         if not self.english and context != PUNCTUATION:
             found = _UNTRANSLATED.get()
             if found is not None:
-                found.add(message)
+                found[message] = None
 
     def gettext(self, message: str) -> str:
         found = self._find(message)
@@ -165,12 +166,15 @@ class Localizer:
         return format_date(day, "long", locale=self.locale)
 
     def datetime(self, when: datetime) -> str:
-        """A moment in UTC: 'January 3, 2020, 2:05:09 PM UTC', '3 janvier 2020, 14:05:09 TU'."""
-        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        """A moment in UTC, to the second on a 24-hour clock as archives keep it: 'January 3,
+        2020, 14:05:09 UTC', '3 janvier 2020, 14:05:09 UTC', '2020年1月3日 14:05:09 UTC'."""
+        when = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
         if self.locale is None:
-            return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        from babel.dates import format_datetime
-        return format_datetime(when, "long", tzinfo=timezone.utc, locale=self.locale)
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        from babel.dates import format_date, get_datetime_format
+        glue = re.sub(r"'([^']*)'", r"\1", get_datetime_format("long", locale=self.locale))
+        return glue.replace("{1}", format_date(when.date(), "long", locale=self.locale)) \
+            .replace("{0}", f"{when:%H:%M:%S} UTC")
 
     def number(self, value) -> str:
         if self.locale is None:
