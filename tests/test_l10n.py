@@ -322,3 +322,19 @@ def test_catalog_page_and_feed_in_another_language(built, tmp_path):
     assert run_axe([dist / "index.html"])[dist / "index.html"] == []
     bad = run_cli("package", dist, "--language", "not a tag", check=False)
     assert bad.returncode == 2 and "BCP 47" in bad.stderr
+
+
+def test_wheel_carries_the_compiled_catalogs(tmp_path):
+    """An English render cannot tell (English is the msgids); so look into the wheel itself."""
+    import shutil
+    import sys
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "dist", "build", "*.egg-info", "__pycache__", ".pytest_cache", "tests"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "w",
+                    source], check=True, capture_output=True)
+    [wheel] = (tmp_path / "w").glob("renderer-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    for name in COMPLETE:
+        assert f"renderer/locale/{name}/LC_MESSAGES/renderer.mo" in names, name
