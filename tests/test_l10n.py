@@ -157,10 +157,13 @@ def test_arabic_outputs_declare_arabic_right_to_left_and_no_english(built):
     out = files(built, "ar")
     page = html_root(out["html"])
     chapter, nav = xhtml(out["epub"]), xhtml(out["epub"], "EPUB/nav.xhtml")
-    for root in (page, chapter, nav):
-        assert root.get("lang") == "ar" and root.get("dir") == "rtl"
+    for root in (page.find("body"), chapter, nav):
         assert not [e for e in root.iter() if isinstance(e.tag, str) and "en" in
                     (e.get("lang"), e.get(XML_LANG))]
+    for root in (page, chapter, nav):
+        assert root.get("lang") == "ar" and root.get("dir") == "rtl"
+    provenance, = page.xpath("//meta[@name='DCTERMS.provenance']")  # English, and says so
+    assert provenance.get("lang") == "en" and provenance.get("content").startswith("Rendered by")
     pdf = pikepdf.open(out["pdf"])
     assert str(pdf.Root.Lang) == "ar"
     langs = set()
