@@ -131,35 +131,40 @@ def _island(t: Localizer, text: str, message: str, context: str = "") -> Markup:
     return Markup("<span{}>{}</span>").format(_lang_attrs("en", "ltr" if t.direction else ""), text)
 
 
+def _l10n(context) -> Localizer:
+    """The template's Localizer (English when a template is rendered without one)."""
+    return context.get("l10n") or localizer("en")
+
+
 @jinja2.pass_context
 def _gettext(context, message: str) -> Markup:
-    t = context["l10n"]
+    t = _l10n(context)
     return _island(t, t.gettext(message), message)
 
 
 @jinja2.pass_context
 def _ngettext(context, singular: str, plural: str, n: int) -> Markup:
-    t = context["l10n"]
+    t = _l10n(context)
     return _island(t, t.ngettext(singular, plural, n), singular)
 
 
 @jinja2.pass_context
 def _pgettext(context, msgctxt: str, message: str) -> Markup:
-    t = context["l10n"]
+    t = _l10n(context)
     return _island(t, t.pgettext(msgctxt, message), message, msgctxt)
 
 
 @jinja2.pass_context
 def _label(context, text) -> Markup:
     """`Publisher: `, with the article's punctuation (`Éditeur : `, `出版者：`)."""
-    return Markup(escape(context["l10n"].label("%(label)s"))) % {"label": text}
+    return Markup(escape(_l10n(context).label("%(label)s"))) % {"label": text}
 
 
 @jinja2.pass_context
 def _ltr(context, value) -> Markup:
     """A value written left to right (a URL, a hash, an identifier), isolated as such inside
     right-to-left text so the bidi algorithm cannot reorder its parts; as is elsewhere."""
-    if context["l10n"].direction == "rtl":
+    if _l10n(context).direction == "rtl":
         return Markup('<span dir="ltr">{}</span>').format(value)
     return Markup(escape(value))
 
