@@ -7,7 +7,7 @@ OUT := dist
 CONTENT := content
 RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 
-.PHONY: html pdf epub all dist test check bench clean distclean system-deps import lock
+.PHONY: html pdf epub all dist test check bench clean distclean system-deps import lock catalogs
 
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
@@ -38,6 +38,14 @@ test: $(VENV)/.installed system-deps
 
 system-deps:
 	tools/system-deps.sh test
+
+# The renderer's words (README, "Languages"): the template from the code, every catalog updated
+# from it, then compiled (the .mo files are committed).
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-by-file -c "Translators:" -s \
+	    --no-wrap --project renderer --copyright-holder "the renderer authors" -o renderer/locale/renderer.pot .
+	$(BIN)/pybabel update -i renderer/locale/renderer.pot -d renderer/locale -D renderer --no-wrap
+	$(BIN)/pybabel compile -d renderer/locale -D renderer --statistics
 
 # The environment: Debian packages for rendering, a virtual environment with exact pins whose
 # files are checked against the hashes in the locks (runtime, then what the tests add).

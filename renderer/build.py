@@ -16,9 +16,10 @@ from pathlib import Path
 from . import NAME, __version__
 from .errors import Finding, RenderError
 from .files import confined_file
-from .html import insert_page_markers, render_html
+from .html import insert_page_markers, page_css, render_html
 from .images import (DEFAULT_MAX_EDGE, DEFAULT_QUALITY, image_size, inspect_images,
                      prepared_images)
+from .l10n import localizer, start_tracking
 from .lint import lint_document
 from .outdir import refuse_reserved
 from .reader import find_source, read_article
@@ -92,6 +93,7 @@ def render_article(article: Path, options: Options = Options(), *,
     source = find_source(article)
     article_dir = source.parent
     refuse_reserved(article_dir)
+    untranslated = start_tracking()  # the renderer's words this article shows in English
     doc = read_article(source)
     findings = list(doc.findings) + lint_document(doc)
     errors = [f for f in findings if f.severity == "error" or (options.strict and f.severity == "warning")]
@@ -112,7 +114,8 @@ def render_article(article: Path, options: Options = Options(), *,
     from .pdf import render_pdf_with_layout  # imports WeasyPrint (~0.4 s): only when rendering
 
     pdf, layout = render_pdf_with_layout(
-        render_html(doc, image_sizes=sizes, skip_link=False, provenance=facts), article_dir,
+        render_html(doc, css=page_css(doc), image_sizes=sizes, skip_link=False, provenance=facts),
+        article_dir,
         [confined_file(options.styles, n) for n in ("base.css", "print.css")], images=images,
         provenance=facts, source=source.read_bytes(), font_config=font_config,
         write="pdf" in options.formats)
@@ -127,7 +130,9 @@ def render_article(article: Path, options: Options = Options(), *,
             doc, images,
             {n: confined_file(options.styles, n).read_bytes() for n in ("base.css", "epub.css")},
             build_date, sizes, provenance=facts, page_starts=layout.page_starts,
-            page_source=f"{doc.metadata.title} (PDF edition, A4: {slug}.pdf)")
+            page_source=localizer(doc.metadata.language).gettext(
+                "%(title)s (PDF edition, A4: %(file)s)") % {"title": doc.metadata.title,
+                                                           "file": f"{slug}.pdf"})
     pages = len(layout.page_starts)
     if layout.missing_glyphs:
         glyph = Finding("pdf-missing-glyph", "warning", str(source), 0,
@@ -137,6 +142,17 @@ def render_article(article: Path, options: Options = Options(), *,
         if options.strict:
             raise RenderError(glyph.path, None, glyph.message)
         findings.append(glyph)
+    if untranslated:
+        words = list(untranslated)
+        missing = Finding("untranslated", "warning", str(source), 0,
+                          f"{len(words)} of the renderer's words have no "
+                          f"{doc.metadata.language!r} translation and are shown in English, "
+                          f"marked lang=\"en\" (" + ", ".join(repr(w) for w in words[:3])
+                          + (", …" if len(words) > 3 else "") + "); add a catalog for the "
+                          "language (README, 'Languages')")
+        if options.strict:
+            raise RenderError(missing.path, None, missing.message)
+        findings.append(missing)
     return Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
                   doc=doc), files
 

@@ -85,7 +85,9 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"longest edge of photos in the outputs (default {DEFAULT_MAX_EDGE}; never upscaled)")
     build.add_argument("--jpeg-quality", type=int, default=DEFAULT_QUALITY, metavar="Q",
                        help=f"JPEG quality of re-encoded photos (default {DEFAULT_QUALITY})")
-    build.add_argument("--title", default="Offline collection", help="title of the catalog page and feed")
+    build.add_argument("--title", default=None, help="title of the catalog page and feed "
+                       "(default: \"Offline collection\", in the catalog's language)")
+    _language_argument(build)
     build.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                        help="render on this Dask cluster instead of this machine's cores "
                             "(default: $DASK_SCHEDULER_ADDRESS if set); needs renderer[cluster]")
@@ -97,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Write DIST/index.html and DIST/opds.xml from the build manifest, then a "
                     "BagIt bag (sha256) of the whole package in DIST/bag.")
     package.add_argument("dist", type=Path, nargs="?", default=Path("dist"), metavar="DIST")
-    package.add_argument("--title", default="Offline collection", help="title of the catalog page and feed")
+    package.add_argument("--title", default=None, help="title of the catalog page and feed "
+                         "(default: \"Offline collection\", in the catalog's language)")
+    _language_argument(package)
     package.add_argument("--organisation", default="Archive library",
                          help="Source-Organization written in bag-info.txt")
     _styles_argument(package)
@@ -250,7 +254,8 @@ def _build(args) -> int:
     with claim(args.out):
         summary = build_collection(args.content, args.out, options, jobs=args.jobs,
                                    force=args.force, scheduler=scheduler)
-        write_catalog(args.out, args.title, _catalog_css(options.styles), _package_date(args.out))
+        write_catalog(args.out, args.title, _catalog_css(options.styles), _package_date(args.out),
+                      args.language)
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
     for failure in summary.failures:
@@ -274,9 +279,23 @@ def _package(args) -> int:
                               "first")
         date = _package_date(args.dist)
         bag = write_package(args.dist, _catalog_css(_styles(args)), date, title=args.title,
-                            organisation=args.organisation)
+                            organisation=args.organisation, language=args.language)
     print(bag)
     return 0
+
+
+def _language_argument(command):
+    command.add_argument("--language", type=_language_tag, default="en", metavar="TAG",
+                         help="language of the catalog page and feed, a BCP 47 tag "
+                              "(default: en; see README, 'Languages')")
+
+
+def _language_tag(value: str) -> str:
+    import langcodes
+    if not langcodes.tag_is_valid(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a BCP 47 language tag; use one such "
+                                         "as 'en', 'fr' or 'pt-BR'")
+    return value
 
 
 def _catalog_css(styles: Path) -> str:

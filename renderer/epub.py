@@ -13,10 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from ebooklib import epub
+from markupsafe import Markup
 
 from . import NAME, __version__
 from . import model as m
 from .html import image_url, insert_page_markers, render_template, render_xhtml
+from .l10n import localizer
 from .media import media_type
 from .provenance import statement
 
@@ -30,10 +32,13 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
                 page_starts=None, page_source: str = "") -> bytes:
     """Package the article; `images` maps each figure's src to its bytes (nothing else is read)."""
     meta = doc.metadata
+    t = localizer(meta.language)
     book = epub.EpubBook()
     book.set_identifier(meta.identifier)
     book.set_title(meta.title)
     book.set_language(meta.language)
+    if t.direction == "rtl":  # pages turn right to left; <package dir> for the metadata's text
+        book.set_direction("rtl")
     if meta.author:
         book.add_author(meta.author)
     for name, value in (("publisher", meta.publisher), ("date", meta.published.isoformat()),
@@ -46,8 +51,9 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
         book.add_metadata(None, "meta", value, {"property": prop, **attrs})
     if pages and page_source:
         book.add_metadata(None, "meta", page_source, {"property": "pageBreakSource"})
-    if provenance is not None:
-        book.add_metadata(None, "meta", statement(provenance), {"property": "dcterms:provenance"})
+    if provenance is not None:  # the provenance statement is English, whatever the article's
+        book.add_metadata(None, "meta", statement(provenance), {"property": "dcterms:provenance",
+                                                               **({} if t.english else {XML_LANG: "en"})})
         book.add_metadata(None, "meta", provenance.rendered.strftime("%Y-%m-%dT%H:%M:%SZ"),
                           {"property": "dcterms:created"})
 
@@ -71,14 +77,15 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     book.add_item(nav)
     book.add_item(epub.EpubNcx())  # ebooklib always writes <spine toc="ncx">
     book.toc = [epub.Link(CHAPTER, meta.title, "article")] + [
-        epub.Link(f"{CHAPTER}#{h.id}", _nav_label(h.children), h.id)
+        epub.Link(f"{CHAPTER}#{h.id}", _nav_label(h.children, t), h.id)
         for h in doc.blocks if isinstance(h, m.Heading) and h.level == 2]
     book.spine = [chapter, (nav, "no")]  # the landmarks link to the nav: it must be in the spine
 
     out = io.BytesIO()
     writer = _ReproducibleWriter(out, book, meta.language, build_date,
                                  {"epub3_pages": False, "epub3_landmark": False,
-                                  "epub2_guide": False, "mtime": build_date})
+                                  "epub2_guide": False, "mtime": build_date,
+                                  "package_direction": True})
     writer.process()
     writer.write()
     return out.getvalue()
@@ -111,63 +118,108 @@ def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = 
     rows.append(("schema:accessibilityHazard", "none", {}))
     rows.append(("schema:accessibilitySummary", accessibility_summary(doc, pages), {}))
     rows.append(("dcterms:conformsTo", CONFORMS_TO, {}))
-    rows.append(("a11y:certifiedBy", f"{NAME} {__version__} automated checks", {"id": "certifier"}))
+    certifier = localizer(doc.metadata.language).gettext("%(renderer)s automated checks")
+    rows.append(("a11y:certifiedBy", certifier % {"renderer": f"{NAME} {__version__}"},
+                 {"id": "certifier"}))
     rows.append(("dcterms:date", build_date.strftime("%Y-%m-%d"), {"refines": "#certifier"}))
     return rows
 
 
 def accessibility_summary(doc: m.Document, pages: bool = False) -> str:
-    """Plain words on what a reader gets and what they do not: written from the content."""
+    """Plain words on what a reader gets and what they do not: written from the content, in
+    the article's language (each sentence one message of the catalogs, counted by ngettext)."""
+    t = localizer(doc.metadata.language)
     informative = [f for f in doc.figures if not f.decorative and f.preserved]
     lost = [f for f in doc.figures if not f.decorative and not f.preserved]
     decorative = sum(1 for f in doc.figures if f.decorative and f.preserved)
-    parts = ["This EPUB is one article with a table of contents, headings in order and a "
-             "reading order that follows the original."]
+    parts = [t.gettext("This EPUB is one article with a table of contents, headings in order and "
+                       "a reading order that follows the original.")]
     if informative:
-        count = _count(len(informative), "preserved photo" if lost else "photo")
+        n = len(informative)
         captioned = sum(1 for f in informative if f.has_caption)
-        parts.append(f"It has {count}; each has a text alternative"
-                     + (" and a visible caption with title, credit and identifier where the "
-                        "source gave them" if captioned == len(informative)
-                        else f", and {captioned} of them have a visible caption") + ".")
+        values = {"count": _count(t, n), "captioned": t.number(captioned)}
+        if captioned == n and lost:
+            text = t.ngettext(
+                "It has %(count)s preserved photo; each has a text alternative and a visible "
+                "caption with title, credit and identifier where the source gave them.",
+                "It has %(count)s preserved photos; each has a text alternative and a visible "
+                "caption with title, credit and identifier where the source gave them.", n)
+        elif captioned == n:
+            text = t.ngettext(
+                "It has %(count)s photo; each has a text alternative and a visible caption "
+                "with title, credit and identifier where the source gave them.",
+                "It has %(count)s photos; each has a text alternative and a visible caption "
+                "with title, credit and identifier where the source gave them.", n)
+        elif lost:
+            text = t.ngettext(
+                "It has %(count)s preserved photo; each has a text alternative, and "
+                "%(captioned)s of them have a visible caption.",
+                "It has %(count)s preserved photos; each has a text alternative, and "
+                "%(captioned)s of them have a visible caption.", n)
+        else:
+            text = t.ngettext(
+                "It has %(count)s photo; each has a text alternative, and %(captioned)s of "
+                "them have a visible caption.",
+                "It has %(count)s photos; each has a text alternative, and %(captioned)s of "
+                "them have a visible caption.", n)
+        parts.append(text % values)
         described = sum(1 for f in informative if f.description)
         if described:
-            parts.append(f"{_count(described, 'photo')} also "
-                         f"{'has' if described == 1 else 'have'} an extended description.")
+            parts.append(t.ngettext("%(count)s photo also has an extended description.",
+                                    "%(count)s photos also have an extended description.",
+                                    described) % {"count": _count(t, described, capital=True)})
     else:
-        parts.append("It has no informative images.")
+        parts.append(t.gettext("It has no informative images."))
     if lost:
-        one = len(lost) == 1
-        parts.append(f"{_count(len(lost), 'photo').capitalize()} {'was' if one else 'were'} not "
-                     f"preserved in the archive; {'its' if one else 'their'} text "
-                     f"alternative{'' if one else 's'} {'is' if one else 'are'} shown as text "
-                     "in a labelled frame.")
+        parts.append(t.ngettext(
+            "%(count)s photo was not preserved in the archive; its text alternative is shown "
+            "as text in a labelled frame.",
+            "%(count)s photos were not preserved in the archive; their text alternatives are "
+            "shown as text in a labelled frame.", len(lost))
+            % {"count": _count(t, len(lost), capital=True)})
     if decorative:
-        parts.append(f"{_count(decorative, 'decorative image')} carry no information and "
-                     "are hidden from assistive technology.")
+        parts.append(t.ngettext(
+            "%(count)s decorative image carries no information and is hidden from assistive "
+            "technology.",
+            "%(count)s decorative images carry no information and are hidden from assistive "
+            "technology.", decorative) % {"count": _count(t, decorative, capital=True)})
     if pages:
-        parts.append("Page break markers and a page list give the page numbers of the PDF "
-                     "edition, so a citation to a page works in both.")
-    parts.append("No content relies on colour, sound or motion." + (
-        " What the photos show beyond their text alternatives and captions cannot be perceived "
-        "without sight." if informative else ""))
-    return " ".join(parts)
+        parts.append(t.gettext("Page break markers and a page list give the page numbers of the "
+                               "PDF edition, so a citation to a page works in both."))
+    parts.append(t.gettext("No content relies on colour, sound or motion."))
+    if informative:
+        parts.append(t.gettext("What the photos show beyond their text alternatives and captions "
+                               "cannot be perceived without sight."))
+    # Translators: follows each sentence of the EPUB's accessibility summary: a space in most
+    # languages, nothing after "。".
+    follows = t.pgettext("punctuation", "%(sentence)s ")
+    return "".join(follows % {"sentence": part} for part in parts).rstrip()
 
 
-def _count(n: int, noun: str) -> str:
-    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-    return f"{words.get(n, n)} {noun}{'' if n == 1 else 's'}"
+def _count(t, n: int, capital: bool = False) -> str:
+    """A count as the summary says it: English words up to six ("two photos"), digits in
+    the article's locale elsewhere."""
+    if t.english and n in _WORDS:
+        return _WORDS[n].capitalize() if capital else _WORDS[n]
+    return t.number(n)
+
+
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 
 
 def _nav(doc: m.Document, pages: int) -> str:
-    return render_template("nav.xhtml", meta=doc.metadata, chapter=CHAPTER,
-                           outline=_outline(doc.blocks), plain_text=_nav_label,
-                           page_list=range(1, pages + 1))
+    t = localizer(doc.metadata.language)
+    direction = t.direction
+    return render_template("nav.xhtml", meta=doc.metadata, chapter=CHAPTER, l10n=t,
+                           outline=_outline(doc.blocks),
+                           plain_text=lambda children: _nav_label(children, t),
+                           page_list=range(1, pages + 1),
+                           dir_attr=Markup(f' dir="{direction}"') if direction else "")
 
 
-def _nav_label(children) -> str:
+def _nav_label(children, t) -> str:
     """A nav entry's text: EPUBCheck refuses an empty link, so an empty heading gets one."""
-    return m.plain_text(children).strip() or "Untitled section"
+    return m.plain_text(children).strip() or t.gettext("Untitled section")
 
 
 def _outline(blocks):

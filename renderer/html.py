@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from . import NAME, __version__
 from . import model as m
+from .l10n import PUNCTUATION, Localizer, localizer, page_footer_css
 from .lang import direction_of
 from .provenance import statement
 
@@ -43,31 +44,32 @@ def render_template(name: str, **context) -> str:
     return _environment().get_template(name).render(**context)
 
 
+def page_css(doc: m.Document) -> str:
+    """CSS the print page (the PDF's HTML) carries itself: the footer in the article's words."""
+    return page_footer_css(localizer(doc.metadata.language))
+
+
 def published_text(doc: m.Document) -> str:
-    """'January 3, 2020' in English articles; ISO 8601 elsewhere (we do not translate)."""
-    day = doc.metadata.published
-    if not is_english(doc):
-        return day.isoformat()
-    return f"{day.strftime('%B')} {day.day}, {day.year}"
+    """'January 3, 2020', '1 mars 2022', '1 مارس 2022': the article's locale (Babel, long)."""
+    return localizer(doc.metadata.language).date(doc.metadata.published)
 
 
 def captured_text(meta: m.Metadata) -> str:
-    """'3 January 2020, 14:05:09 UTC': the colophon is in English, whatever the article's language."""
-    when = meta.captured
-    return f"{when.day} {when:%B %Y, %H:%M:%S} UTC" if when else ""
+    """'January 3, 2020, 14:05:09 UTC', '3 janvier 2020, 14:05:09 UTC': the article's locale."""
+    return localizer(meta.language).datetime(meta.captured) if meta.captured else ""
 
 
 def capture_record(meta: m.Metadata) -> str:
     """'urn:uuid:… (crawl.warc.gz, offset 1234)', with what the article gives."""
-    where = meta.capture_file + (f", offset {meta.capture_offset}"
-                                 if meta.capture_file and meta.capture_offset is not None else "")
+    t = localizer(meta.language)
+    where = meta.capture_file
+    if meta.capture_file and meta.capture_offset is not None:
+        # Translators: where a capture's record is: an archive file's name and the byte offset.
+        where = t.gettext("%(file)s, offset %(offset)s") % {
+            "file": meta.capture_file, "offset": meta.capture_offset}
     if meta.capture_id:
         return f"{meta.capture_id} ({where})" if where else meta.capture_id
     return where
-
-
-def is_english(doc: m.Document) -> bool:
-    return doc.metadata.language.split("-")[0].lower() == "en"
 
 
 def image_url(path: str) -> str:
@@ -83,16 +85,19 @@ def _context(doc: m.Document, image_sizes, provenance=None, image_names=None):
     notices = (block for block in m.walk(doc.blocks) if isinstance(block, m.Notice))
     notice_ids = {id(block): f"notice-{n}" for n, block in enumerate(notices, 1)}
     direction = direction_of(doc.metadata.language)
+    t = localizer(doc.metadata.language)
     return dict(size_attrs=lambda f: _size_attrs(sizes.get(f.src)),
                 image_src=lambda f: image_url(names.get(f.src, f.src)),
                 notice_id=lambda node: notice_ids[id(node)],
                 doc=doc, meta=doc.metadata, published_text=published_text(doc),
                 captured_text=captured_text(doc.metadata), capture_record=capture_record(doc.metadata),
-                dir_attr=Markup(f' dir="{direction}"') if direction else "",
-                # The renderer's own words (byline, colophon, labels) are English: say so.
-                ui_lang=Markup("") if is_english(doc) else _lang_attrs("en", "ltr"),
+                dir_attr=Markup(f' dir="{direction}"') if direction else "", l10n=t,
+                # The reason a figure was not preserved is written in English (as `renderer
+                # import` writes it): say so in an article in another language.
+                reason_lang=Markup("") if t.english else _lang_attrs("en", "ltr" if direction else ""),
                 renderer_name=NAME, renderer_version=__version__,
                 rendered=provenance.rendered.strftime("%Y-%m-%d") if provenance else "",
+                rendered_text=t.date(provenance.rendered.date()) if provenance else "",
                 provenance_statement=statement(provenance) if provenance else "")
 
 
@@ -103,12 +108,66 @@ def _environment() -> jinja2.Environment:
         autoescape=True,  # every template, .xhtml included
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # `_()`, `{% trans %}` (newstyle: variables escaped) look the words up for the template's
+    # `l10n`, the article's (or the catalog's) Localizer.
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True, pgettext=_pgettext)
     env.globals.update(kind=lambda node: type(node).__name__, lang_attrs=_lang_attrs,
                        isolate_rtl=isolate_rtl, attach_spaces=attach_spaces,
-                       align_attr=_align_attr,
-                       not_preserved_label=m.NOT_PRESERVED_LABEL)
+                       align_attr=_align_attr, label=_label, ltr=_ltr)
     return env
+
+
+# The template side of the catalogs: a word that falls back to English in an article in
+# another language is an island, `<span lang="en">`, so a screen reader switches voice for it
+# alone (in an attribute, where no island can be, templates take `|striptags`).
+def _island(t: Localizer, text: str, message: str, context: str = "") -> Markup:
+    """A word in the article's language, its right-to-left runs isolated as the article's
+    own text is (see isolate_rtl); or, fallen back to English, an island."""
+    if context == PUNCTUATION:  # a separator: its neighbours set its direction
+        return Markup(escape(text))
+    if t.translated(message, context):
+        return isolate_rtl(text)
+    return Markup("<span{}>{}</span>").format(_lang_attrs("en", "ltr" if t.direction else ""), text)
+
+
+def _l10n(context) -> Localizer:
+    """The template's Localizer (English when a template is rendered without one)."""
+    return context.get("l10n") or localizer("en")
+
+
+@jinja2.pass_context
+def _gettext(context, message: str) -> Markup:
+    t = _l10n(context)
+    return _island(t, t.gettext(message), message)
+
+
+@jinja2.pass_context
+def _ngettext(context, singular: str, plural: str, n: int) -> Markup:
+    t = _l10n(context)
+    return _island(t, t.ngettext(singular, plural, n), singular)
+
+
+@jinja2.pass_context
+def _pgettext(context, msgctxt: str, message: str) -> Markup:
+    t = _l10n(context)
+    return _island(t, t.pgettext(msgctxt, message), message, msgctxt)
+
+
+@jinja2.pass_context
+def _label(context, text) -> Markup:
+    """`Publisher: `, with the article's punctuation (`Éditeur : `, `出版者：`)."""
+    return Markup(escape(_l10n(context).label("%(label)s"))) % {"label": text}
+
+
+@jinja2.pass_context
+def _ltr(context, value) -> Markup:
+    """A value written left to right (a URL, a hash, an identifier), isolated as such inside
+    right-to-left text so the bidi algorithm cannot reorder its parts; as is elsewhere."""
+    if _l10n(context).direction == "rtl":
+        return Markup('<span dir="ltr">{}</span>').format(value)
+    return Markup(escape(value))
 
 
 _RTL = "\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFC"  # right-to-left letters, Arabic digits

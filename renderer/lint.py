@@ -7,8 +7,10 @@ Codes (documented in README.md):
   alt-filename       warning  alt looks like a file name
   alt-too-long       warning  alt over 250 characters and no long description
   decorative-caption warning  a decorative image has a caption
-The build adds one more, from the PDF's layout:
+The build adds two more, from the PDF's layout and the catalogs:
   pdf-missing-glyph  warning  characters no installed font can show (empty boxes in the PDF)
+  untranslated       warning  the renderer's own words with no translation for the article's
+                              language (shown in English, marked lang="en")
 The reader adds one, for a link it dropped (text kept):
   link-unresolvable  warning  relative with no `source`, an invalid URL, or an unknown `#id`
 `--strict` turns every warning into an error.

@@ -101,7 +101,9 @@ class Figure:
     """A photo with the facts an archive keeps about it.
 
     `alt` says what the image shows; `caption` says what it means; they are never the same text.
-    Labels keep the source's own wording ("Photo By", "VIRIN") instead of a generic one.
+    Labels keep the source's own wording ("Photo By", "VIRIN") instead of a generic one; when
+    the source gives none ("" here), the writers show the renderer's "Credit" or "Identifier"
+    in the article's language.
     A figure whose image the archive does not hold has no `src` and says why in `missing`:
     its facts are still the record, so it stays a Figure (writers show the alt as text).
     """
@@ -110,9 +112,9 @@ class Figure:
     title: str = ""
     caption: str = ""
     credit: str = ""
-    credit_label: str = "Credit"
+    credit_label: str = ""
     identifier: str = ""
-    identifier_label: str = "Identifier"
+    identifier_label: str = ""
     description: str = ""
     decorative: bool = False
     id: str = ""
@@ -129,7 +131,8 @@ class Figure:
         return not self.missing
 
 
-# What every output shows (and `renderer read` reports) for a figure whose image was not kept.
+# What every output shows (and `renderer read` reports) for a figure whose image was not kept:
+# the msgid; the writers show it in the article's language (l10n.translations_of lists them all).
 NOT_PRESERVED_LABEL = "Image not preserved in the archive"
 NOT_PRESERVED_ROLE = "figure not preserved"
 

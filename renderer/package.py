@@ -16,25 +16,32 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-import langcodes
+from datetime import date
 
 from . import NAME, __version__
 from .build import write_atomically
 from .collection import load_manifest
 from .errors import RenderError
+from .l10n import language_name, localizer
+from .lang import direction_of
 from .outdir import safe_relative
 from .html import render_template
 from .media import media_type as media_type_of
 
-MEDIA = {".html": ("Web page", "alternate"),  # label and OPDS link relation of each output
+MEDIA = {".html": ("Web page", "alternate"),  # label (a msgid) and OPDS link relation
          ".pdf": ("PDF", "http://opds-spec.org/acquisition"),
          ".epub": ("EPUB", "http://opds-spec.org/acquisition")}
 BAG = "bag"
+DEFAULT_TITLE = "Offline collection"  # a msgid: the catalog shows it in its own language
 
 
-def catalog_entries(out: Path) -> list[dict]:
+def catalog_entries(out: Path, language: str = "en") -> list[dict]:
     """The articles of the manifest, newest first, with their files and sizes. Hrefs are
-    URL-escaped (a folder may be named `100% #1?`); `anchor` is a valid, unique element id."""
+    URL-escaped (a folder may be named `100% #1?`); `anchor` is a valid, unique element id.
+    Dates, sizes and language names are written for a catalog in `language`."""
+    t = localizer(language)
+    # Translators: the three formats each article of the catalog is offered in.
+    labels = {".html": t.gettext("Web page"), ".pdf": t.gettext("PDF"), ".epub": t.gettext("EPUB")}
     entries, anchors = [], {"main"}
     for slug, entry in sorted(load_manifest(out).items()):
         files = []
@@ -44,10 +51,13 @@ def catalog_entries(out: Path) -> list[dict]:
                 (label, rel), media_type = MEDIA[suffix], media_type_of(name)
                 size = entry["outputs"][name]
                 files.append(dict(href=f"{quote(slug)}/{quote(name)}", media_type=media_type,
-                                  label=label, rel=rel, bytes=size, size=_human(size)))
+                                  label=labels[suffix], rel=rel, bytes=size,
+                                  size=t.file_size(size)))
         if files:  # an article that never built has nothing to list
             entries.append(dict(entry, slug=slug, files=files, anchor=_anchor(slug, anchors),
-                                language_name=_language_name(entry["language"])))
+                                language_name=_language_name(entry["language"], t),
+                                dir=direction_of(entry["language"]) or "ltr",
+                                published_text=_date_text(entry["published"], t)))
     return sorted(entries, key=lambda e: (e["published"], e["slug"]), reverse=True)
 
 
@@ -62,22 +72,29 @@ def _anchor(slug: str, used: set) -> str:
     return anchor
 
 
-def write_catalog(out: Path, title: str, css: str, updated: datetime) -> list[Path]:
-    articles = catalog_entries(out)
-    context = dict(title=title, articles=articles, renderer=f"{NAME} {__version__}")
+def write_catalog(out: Path, title: str | None, css: str, updated: datetime,
+                  language: str = "en") -> list[Path]:
+    """The catalog page and the OPDS feed, in `language` (BCP 47; English by default);
+    `title` None → "Offline collection" in that language."""
+    t = localizer(language)
+    articles = catalog_entries(out, language)
+    feed_id = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'renderer:' + (title or DEFAULT_TITLE))}"
+    context = dict(title=title or t.gettext("Offline collection"), articles=articles,
+                   renderer=f"{NAME} {__version__}", language=language, l10n=t,
+                   direction=direction_of(language) or "ltr")
     index = render_template("catalog.html", css=css, **context)
     feed = render_template("opds.xml", updated=updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                           feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'renderer:' + title)}",
-                           **context)
+                           feed_id=feed_id, **context)
     return [write_atomically(out / "index.html", index.encode("utf-8")),
             write_atomically(out / "opds.xml", feed.encode("utf-8"))]
 
 
-def write_package(out: Path, css: str, updated: datetime, *, title: str = "Offline collection",
-                  organisation: str = "Archive library") -> Path:
+def write_package(out: Path, css: str, updated: datetime, *, title: str | None = None,
+                  organisation: str = "Archive library", language: str = "en") -> Path:
     """The offline package of a built collection: catalog and feed, then a BagIt bag of it all.
-    `css` is the catalog's screen style; `updated` dates the feed and bag (reproducible)."""
-    write_catalog(out, title, css, updated)
+    `css` is the catalog's screen style; `updated` dates the feed and bag (reproducible);
+    `language` is the catalog's."""
+    write_catalog(out, title, css, updated, language)
     return write_bag(out, organisation, updated)
 
 
@@ -118,20 +135,19 @@ def write_bag(out: Path, organisation: str, updated: datetime) -> Path:
     return out / BAG
 
 
-def _human(size: int) -> str:
-    """'532 bytes', '1.4 KB', '87 KB', '3.1 MB': two significant digits are enough to choose."""
-    if size < 1000:
-        return f"{size} bytes"
-    value, unit = size / 1000, "KB"
-    for larger in ("MB", "GB"):
-        if value < 1000:
-            break
-        value, unit = value / 1000, larger
-    return f"{value:.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
-
-
-def _language_name(tag: str) -> str:
+def _date_text(published: str, t) -> str:
+    """A manifest's YYYY-MM-DD in the catalog's words ('March 1, 2022'); as is if not a date."""
     try:
-        return langcodes.Language.get(tag).display_name("en")
-    except (ValueError, LookupError, ImportError):
-        return tag
+        return t.date(date.fromisoformat(published))
+    except (TypeError, ValueError):
+        return published
+
+
+def _language_name(tag: str, t) -> str:
+    """'Arabic – العربية': the name in the catalog's language, then in the language itself."""
+    name, own = t.language_name(tag), language_name(tag, tag)
+    if not own or own == name:
+        return name
+    # Translators: a language's name in the catalog's language, then in its own: "Arabic – العربية"
+    # (a dash, not parentheses: a name may hold some, "Portuguese (Brazil)").
+    return t.pgettext("punctuation", "%(name)s – %(own)s") % {"name": name, "own": own}

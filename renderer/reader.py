@@ -25,6 +25,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import limits
 from . import model as m
+from .l10n import localizer
 from .lang import direction_of
 from .errors import Finding, RenderError
 from .files import confined_file
@@ -110,11 +111,12 @@ def parse_article(text: str, source: Path, sha256: str = "") -> m.Document:
         raise RenderError(source, 1, "no front matter; start the file with a '---' line, "
                           "the YAML fields (title, language, …), and another '---' line")
     metadata = parser.metadata(tokens[0], sha256 or hashlib.sha256(text.encode()).hexdigest())
+    parser.l10n = localizer(metadata.language)  # the renderer's own labels, in that language
     blocks = parser.blocks(SyntaxTreeNode(tokens[1:]).children)
     if metadata.notice:
-        english = metadata.language.split("-")[0].lower() == "en"
-        blocks = (m.Notice("Archival notice", (m.Paragraph((m.Text(metadata.notice),)),),
-                           "" if english else "en"),) + blocks
+        blocks = (m.Notice(parser.l10n.gettext("Archival notice"),
+                           (m.Paragraph((m.Text(metadata.notice),)),),
+                           parser.l10n.fallback_lang("Archival notice")),) + blocks
     blocks = _fix_outline(blocks, parser)
     # Numbered as the writers number them (notice-1, notice-2, …), a nested notice too.
     parser.notices = sum(isinstance(block, m.Notice) for block in m.walk(blocks))
@@ -288,6 +290,7 @@ class _Parser:
         self.heading_ids: dict[str, str] = {}  # the id a heading had before `sec-`, → its id
         self.figure_ids: set[str] = set()
         self.notices = 0  # notices in the article, at any depth: ids notice-1, notice-2, …
+        self.l10n = localizer("en")  # set to the article's language once the front matter is read
 
     def error(self, line, message):
         return RenderError(self.source, line, message)
@@ -540,13 +543,15 @@ class _Parser:
             if kind == "figure":
                 return self.figure(node.content, line)
             if kind == "notice":
-                label = info[1].strip() if len(info) > 1 else "Note"
+                label = info[1].strip() if len(info) > 1 else self.l10n.gettext("Note")
+                label_lang = "" if len(info) > 1 else self.l10n.fallback_lang("Note")
                 self.check_text(label, line, "the notice label")
                 with self.deeper(line):
                     outer, self.offset = self.offset, line
                     try:
                         inner = self.parse(node.content, line)
-                        return m.Notice(label, self.blocks(SyntaxTreeNode(inner).children))
+                        return m.Notice(label, self.blocks(SyntaxTreeNode(inner).children),
+                                        label_lang)
                     finally:
                         self.offset = outer
             # Code blocks are kept as a preformatted-looking paragraph of code.

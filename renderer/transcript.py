@@ -19,6 +19,7 @@ import pikepdf
 from lxml import etree, html as lxml_html
 
 from .errors import RenderError
+from .l10n import translations_of
 from .model import NOT_PRESERVED_LABEL, NOT_PRESERVED_ROLE
 from .pdf.text import join_text
 
@@ -410,10 +411,10 @@ class _PdfWalker:
 
     def is_not_preserved_frame(self, element, path=()) -> bool:
         """The frame standing for an image not preserved: a Div whose first paragraph is the
-        label the writers put there (the PDF has no class names to go by)."""
+        label the writers put there, in any language (the PDF has no class names to go by)."""
         first = next((k for k in _kids(element) if _is_block(k)), None)
         return first is not None and first.get("/S") == "/P" and \
-            self.text(first, path) == NOT_PRESERVED_LABEL
+            " ".join(self.text(first, path).split()) in translations_of(NOT_PRESERVED_LABEL)
 
     def not_preserved_frame(self, element, path):
         """Label, reason, then the alt text (third paragraph), as the HTML reads them."""

@@ -160,7 +160,7 @@ def test_colophon_is_in_all_three_outputs_with_the_same_values(seed):
     doc = read_article(SEED_ARTICLE)
     assert expected["Publisher"] == "U.S. Department of Defense"
     assert expected["Published"] == "January 3, 2020"
-    assert expected["Rendered"] == "2020-01-03"
+    assert expected["Rendered"] == "January 3, 2020"  # in the article's locale (issue 13)
     assert expected["Source SHA-256"] == hashlib.sha256((SEED_ARTICLE / "article.md").read_bytes()).hexdigest()
     assert expected["Identifier"] == doc.metadata.identifier and expected["Rights"] == doc.metadata.rights
     assert colophon(epub_text) == expected

@@ -75,6 +75,6 @@ def test_colophon_shows_the_capture_date_and_record_id(built, imported):
     front, _, _ = read_article(imported["folder"])
     page = lxml.html.fromstring(built["html"].read_bytes())
     footer = " ".join(" ".join(e.text_content().split()) for e in page.iter("footer"))
-    assert "4 January 2020" in footer, footer
+    assert "January 4, 2020" in footer, footer
     assert front["capture_id"] in footer and PAGE_URL in footer
     assert "crawl-2020.warc.gz" in footer

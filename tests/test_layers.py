@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "renderer"
 # Bottom → top. A subpackage (pdf, importer) is one entry: its modules share its layer.
 # `renderer` is the root package as imported for NAME and __version__.
 LAYERS = [
-    {"renderer", "errors", "model", "lang", "provenance", "files", "limits", "confine", "outdir", "media"},
+    {"renderer", "errors", "model", "lang", "provenance", "files", "limits", "confine", "outdir", "media",
+     "l10n"},
     {"reader", "lint", "images"},
     {"html", "pdf", "epub"},
     {"build"},

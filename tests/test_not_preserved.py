@@ -168,11 +168,13 @@ def test_decorative_figure_not_preserved_shows_nothing(rendered, fmt):
     assert "SVG images are refused" not in root.text_content()
 
 
-def test_frame_labels_are_english_in_an_article_in_another_language(rendered):
+def test_frame_labels_are_in_the_article_language_and_only_the_reason_english(rendered):
     for root in pages(rendered["arabic"]).values():
         label, = root.xpath("//p[@class='not-preserved-label']")
         reason, = root.xpath("//p[@class='not-preserved-reason']")
-        assert label.get("lang") == "en" and reason.get("lang") == "en"
+        assert label.get("lang") is None and label.text_content() == "الصورة غير محفوظة في الأرشيف"
+        assert reason.get("lang") is None and reason[0].text_content() == "السبب: "
+        assert reason[1].get("lang") == "en" and reason[1].text_content() == "not captured with the page"
         alt, = root.xpath("//p[@class='figure-alt']")
         assert alt.get("lang") is None  # the alt text is in the article's language
 
@@ -214,11 +216,21 @@ def test_seed_pdf_has_no_figure_and_reads_both_frames(seed):
     assert len(found) == 2
 
 
-def test_pdf_label_is_english_in_an_article_in_another_language(rendered):
+ARABIC_LABEL = "الصورة غير محفوظة في الأرشيف"  # the label in the Arabic catalog (issue 13)
+
+
+def test_pdf_label_is_in_the_article_language_and_the_reason_english(rendered):
+    """The label comes from the article's catalog; the reason is written in English (as
+    `renderer import` writes it), so only it is marked so."""
     pdf = pikepdf.open(rendered["arabic"]["pdf"])
     (frame,), walker = frames(pdf)
     label, reason, alt = [k for k in frame.K if isinstance(k, pikepdf.Dictionary)]
-    assert str(label.Lang) == "en" and str(reason.Lang) == "en" and "/Lang" not in alt
+    assert walker.text(label) == ARABIC_LABEL
+    assert "/Lang" not in label and "/Lang" not in alt
+    assert walker.text(reason) == "السبب: not captured with the page"
+    html = lxml.html.parse(str(rendered["arabic"]["html"])).getroot()
+    english, = html.xpath("//*[@class='not-preserved-reason']//*[@lang='en']")
+    assert english.text_content() == "not captured with the page"
 
 
 # ---------------------------------------------------------------- what a reader meets
@@ -228,10 +240,11 @@ def test_all_three_outputs_read_the_frame_in_place(rendered, name):
     assert found["pdf"] == found["html"] and found["epub"] == found["html"]
     doc = read_article(rendered["root"] / "content" / name)
     lost = next(f for f in doc.figures if not f.preserved and not f.decorative)
+    label, reason = (LABEL, "Reason: ") if name == "captured" else (ARABIC_LABEL, "السبب: ")
     for fmt, items in found.items():
         at = items.index(Item(ROLE, lost.alt))
-        assert items[at - 2:at] == [Item("paragraph", LABEL),
-                                    Item("paragraph", f"Reason: {lost.missing}")], fmt
+        assert items[at - 2:at] == [Item("paragraph", label),
+                                    Item("paragraph", f"{reason}{lost.missing}")], fmt
         assert items[at + 1] == Item("caption", lost.title or lost.caption), fmt
         assert sum(lost.alt in i.text for i in items) == 1, fmt
         assert not [i for i in items if "SVG images" in i.text], fmt
@@ -306,7 +319,7 @@ def test_colophon_shows_capture_date_record_and_tool_in_all_three(rendered):
              "read": "\n".join(str(i) for i in transcript(paths["pdf"]))}
     for where, text in texts.items():
         text = " ".join(text.split())
-        assert "Captured: 3 January 2020, 14:05:09 UTC" in text, where
+        assert "Captured: January 3, 2020, 14:05:09 UTC" in text, where
         assert f"Capture record: {RECORD} (crawl-2020.warc.gz, offset 1234)" in text, where
         assert "Payload digest: sha1:2FN4QXHQ7ZDMOH5WWS6NAMTNKAZVZQ4L" in text, where
         assert "Captured with: Heritrix/3.4.0" in text, where
