@@ -129,7 +129,18 @@ def _no_cr_before_endstream(data: bytes) -> bytes:
         stream.write(packed, filter=pikepdf.Name.FlateDecode)
         if "/Length1" in stream:
             stream.Length1 = len(plain)
-    return save(pdf)
+    data = save(pdf)
+    # The cross-reference stream qpdf writes can end in CR too (its data are the objects'
+    # offsets): a space after the first page's last content operator moves every offset after
+    # it, and so changes that stream's bytes.
+    for _ in range(8):  # each try changes the bytes again: one in 256 ends in CR
+        if b"\r\nendstream" not in data:
+            return data
+        page = pdf.pages[0]
+        page.contents_coalesce()
+        page.obj.Contents.write(page.obj.Contents.read_bytes() + b" ")
+        data = save(pdf)
+    return data
 
 
 class _MissingGlyphs(logging.Handler):
