@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from . import NAME, __version__
 from . import model as m
 from .l10n import PUNCTUATION, Localizer, localizer, page_footer_css
-from .lang import direction_of
+from .lang import cjk_face, direction_of
 from .provenance import statement
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,8 +45,15 @@ def render_template(name: str, **context) -> str:
 
 
 def page_css(doc: m.Document) -> str:
-    """CSS the print page (the PDF's HTML) carries itself: the footer in the article's words."""
-    return page_footer_css(localizer(doc.metadata.language))
+    """CSS the print page (the PDF's HTML) carries itself: the footer in the article's words,
+    and for Chinese, Japanese and Korean the running head's and footer's CJK face (margin
+    boxes belong to no element, so base.css's :lang() rules do not reach them)."""
+    css = page_footer_css(localizer(doc.metadata.language))
+    face = cjk_face(doc.metadata.language)
+    if face:
+        font = f'font-family: "DejaVu Sans", "Noto Sans CJK {face}", sans-serif;'
+        css += f" @page {{ @top-center {{ {font} }} @bottom-center {{ {font} }} }}"
+    return css
 
 
 def published_text(doc: m.Document) -> str:

@@ -22,3 +22,19 @@ def normalised(text: str) -> str:
     """Whitespace collapsed and NFC: a PDF maps each glyph to one spelling, so "é" and
     "e\u0301" read back alike."""
     return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def cjk_face(tag: str) -> str | None:
+    """The Noto CJK face (JP, KR, SC, TC, HK) for a Chinese, Japanese or Korean language tag,
+    chosen as styles/base.css's :lang() rules choose it (a script subtag wins over a region);
+    None for other languages."""
+    parts = tag.lower().replace("_", "-").split("-")
+    if parts[0] in ("ja", "ko"):
+        return {"ja": "JP", "ko": "KR"}[parts[0]]
+    if parts[0] != "zh":
+        return None
+    if "hant" in parts or "hans" in parts:
+        return "TC" if "hant" in parts else "SC"
+    if "hk" in parts or "mo" in parts:
+        return "HK"
+    return "TC" if "tw" in parts else "SC"

@@ -151,7 +151,8 @@ def test_headings_inside_quotes_lists_and_notices_are_not_bookmarks(tmp_path):
 
 @pytest.mark.parametrize("language, region", [("ja", "JP"), ("ko", "KR"), ("zh-Hans", "SC"),
                                               ("zh-CN", "SC"), ("zh-Hant", "TC"), ("zh-TW", "TC"),
-                                              ("zh-HK", "HK")])
+                                              ("zh-HK", "HK"), ("zh-MO", "HK"),
+                                              ("zh-Hant-HK", "TC")])
 def test_chinese_japanese_and_korean_each_get_their_own_glyph_forms(tmp_path, language, region):
     """The same code points (直 骨 今) are drawn differently in each: the PDF must embed the
     CJK font of the article's language, in body text and headings (pdffonts, not our code)."""
