@@ -102,17 +102,27 @@ def _decode(raw: bytes, font) -> list[str]:
 def _space_lost_at_line_break(previous, glyph: str, y, size) -> bool:
     """A new line that follows a letter, not a space: the space was in a text box of its own
     (after an inline element), which WeasyPrint does not paint. Lines may also break with no
-    space after hyphens, dashes and ellipses, and next to wide characters (emoji, ideographs):
-    no space is added there. (A word longer than a line, broken by `overflow-wrap`, still gains
+    space after hyphens, dashes and ellipses, next to wide characters (emoji, ideographs) and
+    between letters of scripts written without spaces (Thai, Lao, Myanmar, Khmer): no space is
+    added there. (A word longer than a line, broken by `overflow-wrap`, still gains
     one: README, "Known limits".)"""
     last, last_y, last_size = previous
     if y is None or last_y is None or abs(y - last_y) <= max(size, last_size) * 0.5:
         return False
     if not last or not glyph or last.isspace() or glyph.isspace() or last[-1] in BREAK_AFTER:
         return False
-    wide = ("W", "F")
-    return unicodedata.east_asian_width(last[-1]) not in wide and \
-        unicodedata.east_asian_width(glyph[0]) not in wide
+    return not _unspaced(last[-1]) and not _unspaced(glyph[0])
+
+
+# Scripts written without spaces between words: a line breaks between two of their letters.
+UNSPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF))  # Thai, Lao, Myanmar, Khmer
+
+
+def _unspaced(char: str) -> bool:
+    """A wide character (CJK ideographs, kana, emoji) or a letter of Thai, Lao, Myanmar or
+    Khmer: no space was lost next to it at a line break."""
+    return unicodedata.east_asian_width(char) in ("W", "F") or \
+        any(low <= ord(char) <= high for low, high in UNSPACED)
 
 
 def logical_order(glyphs, rtl_base: bool = False) -> str:
