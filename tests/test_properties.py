@@ -58,6 +58,16 @@ heading = text.map(lambda t: m.Heading(2, (m.Text(t[:80]),), id="h"))
 blocks = st.lists(st.one_of(paragraph, paragraph, heading), min_size=1, max_size=6)
 
 
+def assert_valid_epub(doc: m.Document, folder: Path):
+    """The model's EPUB, written in `folder`, has no EPUBCheck error or fatal message."""
+    book = folder / "generated.epub"
+    book.write_bytes(render_epub(doc, {}, {"base.css": (ROOT / "styles/base.css").read_bytes()},
+                                 datetime(2024, 1, 2, tzinfo=timezone.utc)))
+    report = run_epubcheck(book)
+    assert report["checker"]["nError"] == 0 and report["checker"]["nFatal"] == 0, \
+        [msg["message"] for msg in report["messages"]]
+
+
 def document(blocks_) -> m.Document:
     ids, out = 0, []
     for block in blocks_:
@@ -77,12 +87,7 @@ def test_any_model_gives_a_valid_epub_and_a_pdf_that_reads_as_written(blocks_):
     doc = document(blocks_)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        book = folder / "generated.epub"
-        book.write_bytes(render_epub(doc, {}, {"base.css": (ROOT / "styles/base.css").read_bytes()},
-                                     datetime(2024, 1, 2, tzinfo=timezone.utc)))
-        report = run_epubcheck(book)
-        assert report["checker"]["nError"] == 0 and report["checker"]["nFatal"] == 0, \
-            [msg["message"] for msg in report["messages"]]
+        assert_valid_epub(doc, folder)
         pdf = render_pdf(render_html(doc, skip_link=False), folder,
                          [ROOT / "styles/base.css", ROOT / "styles/print.css"])
     items = pdf_transcript(pdf)
@@ -130,12 +135,7 @@ def test_any_markdown_with_links_and_nested_headings_gives_a_valid_epub(blocks_,
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         doc = parse_article(front + body, folder / "article.md")
-        book = folder / "generated.epub"
-        book.write_bytes(render_epub(doc, {}, {"base.css": (ROOT / "styles/base.css").read_bytes()},
-                                     datetime(2024, 1, 2, tzinfo=timezone.utc)))
-        report = run_epubcheck(book)
-    assert report["checker"]["nError"] == 0 and report["checker"]["nFatal"] == 0, \
-        [msg["message"] for msg in report["messages"]]
+        assert_valid_epub(doc, folder)
     links = []
     from renderer.reader import _map_links
     _map_links(doc.blocks, lambda link: links.append(link.href) or link)
