@@ -84,9 +84,8 @@ def _parsed_stylesheets(stylesheets: list[Path], font_config) -> list:
     files = sorted({*stylesheets, *(f for d in folders for f in d.rglob("*.css"))})
     key = (id(font_config), tuple(stylesheets),
            tuple((str(f), hashlib.sha256(f.read_bytes()).digest()) for f in files if f.is_file()))
-    cached = _STYLESHEETS.get(key)
-    if cached is not None and cached[0] is font_config:
-        return cached[1]
+    if key in _STYLESHEETS:  # the entry holds font_config, so no other object has its id
+        return _STYLESHEETS[key][1]
     check_imports(stylesheets, folders)  # before WeasyPrint follows an @import
     fetcher = ConfinedFetcher(folders[0], folders)
     with fetcher.reporting():
