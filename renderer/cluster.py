@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import NAME, __version__
 from .build import Options, render_article, write_outputs
-from .collection import PACKAGE_ROOT, _build_one, _entry, _progress, _record
+from .collection import PACKAGE_ROOT, _build_one, _counts, _entry, _progress, _record
 from .errors import RenderError, one_line
 from .files import confined_file
 from .outdir import safe_relative
@@ -184,8 +184,7 @@ def _read_styles(styles: Path) -> dict[str, bytes]:
     """Every style sheet of the styles folder (an @import may name any file in it)."""
     root = Path(styles)
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith(".") and "__pycache__" not in p.parts
-            and p.resolve().is_relative_to(root.resolve())}
+            if _counts(p) and p.is_file() and p.resolve().is_relative_to(root.resolve())}
 
 
 class _Window:
