@@ -49,8 +49,10 @@ catalogs: $(VENV)/.installed
 
 # The environment: Debian packages for rendering, a virtual environment with exact pins whose
 # files are checked against the hashes in the locks (runtime, then what the tests add).
+# FONTS=render (every script but Chinese, Japanese, Korean) or render-all-scripts (README, "Languages").
+FONTS ?= render-all-scripts
 $(VENV)/.installed: requirements.lock requirements-test.lock pyproject.toml tools/system-deps.sh
-	tools/system-deps.sh render
+	tools/system-deps.sh $(FONTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock -r requirements-test.lock

@@ -138,7 +138,8 @@ def render_article(article: Path, options: Options = Options(), *,
         glyph = Finding("pdf-missing-glyph", "warning", str(source), 0,
                         "no installed font has " + ", ".join(f"U+{c}" for c in layout.missing_glyphs[:8])
                         + "; the PDF shows empty boxes there: install a font for that script "
-                          "(see tools/system-deps.sh) or name one in styles/base.css")
+                          "(`tools/system-deps.sh render-all-scripts` adds Chinese, Japanese and "
+                          "Korean) or name one in styles/base.css")
         if options.strict:
             raise RenderError(glyph.path, None, glyph.message)
         findings.append(glyph)

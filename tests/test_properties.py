@@ -1,5 +1,6 @@
 """Property-based: any content model renders to an EPUB that EPUBCheck accepts and a PDF whose
-tagged text is the input text (right-to-left script, combining marks, emoji, markup-like text…)."""
+tagged text is the input text (right-to-left script, shaped scripts such as Devanagari and
+Thai, combining marks, emoji, markup-like text…)."""
 from __future__ import annotations
 
 import tempfile
@@ -43,6 +44,30 @@ marked = st.lists(st.tuples(st.characters(min_codepoint=0x61, max_codepoint=0x7A
                             st.characters(min_codepoint=0x300, max_codepoint=0x36F,
                                           exclude_characters="\u034f")),  # CGJ: invisible
                   min_size=1, max_size=5).map(lambda pairs: "".join(a + b for a, b in pairs))
+# Shaped scripts (issue 13 §4): syllables whose glyphs are reordered, split, joined into
+# conjuncts or stacked, which WeasyPrint's own Unicode maps cannot say (pdf/unicode.py).
+# Devanagari: a consonant, maybe a conjunct (virama + consonant), maybe a vowel sign (the
+# pre-base ि among them) and an anusvara; Thai: a consonant, maybe an upper or lower vowel or
+# SARA AM (one character, two glyphs), maybe a tone mark; and words of other Indic scripts,
+# Khmer, Myanmar and Sinhala.
+def _pick(low, high):
+    return st.characters(min_codepoint=low, max_codepoint=high)
+
+
+def _maybe(strategy):
+    return st.one_of(st.just(""), strategy)
+
+
+devanagari = st.lists(st.tuples(
+    _pick(0x915, 0x939), _maybe(_pick(0x915, 0x939).map(lambda c: "\u094d" + c)),
+    _maybe(_pick(0x93E, 0x94C)), _maybe(st.just("\u0902"))).map("".join),
+    min_size=1, max_size=5).map("".join)
+thai = st.lists(st.tuples(
+    _pick(0xE01, 0xE2E), _maybe(st.sampled_from("\u0e31\u0e33\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39")),
+    _maybe(_pick(0xE48, 0xE4B))).map("".join), min_size=1, max_size=6).map("".join)
+SHAPED_SAMPLES = ["सुरक्षा", "क्षेत्र", "प्रधानमंत्री", "กำลัง", "น้ำ", "বাংলা", "தமிழ்", "ਪੰਜਾਬੀ",
+                  "ગુજરાતી", "తెలుగు", "ಕನ್ನಡ", "മലയാളം", "ភាសាខ្មែរ", "မြန်မာ", "සිංහල"]
+shaped_words = st.one_of(st.sampled_from(SHAPED_SAMPLES), devanagari, thai)
 LTR_SAMPLES = [s for s in SAMPLES if not _rtl(s)]
 RTL_SAMPLES = [s for s in SAMPLES if _rtl(s) and not any(c.isascii() and c.isalpha() for c in s)]
 ltr_words = st.one_of(st.sampled_from(LTR_SAMPLES), marked, EMOJI, *script_words[:4])
@@ -51,7 +76,8 @@ rtl_words = st.one_of(st.sampled_from(RTL_SAMPLES), *script_words[4:])
 # one line of a PDF, mixed directions with digits and brackets cannot always be read back in
 # order (README, "Known limits"); the "everything" corpus article covers the mixed case.
 text = st.one_of(st.lists(ltr_words, min_size=1, max_size=6),
-                 st.lists(rtl_words, min_size=1, max_size=6)) \
+                 st.lists(rtl_words, min_size=1, max_size=6),
+                 st.lists(st.one_of(shaped_words, ltr_words), min_size=1, max_size=6)) \
     .map(" ".join).map(lambda t: " ".join(t.split())).filter(lambda t: t.strip())
 paragraph = text.map(lambda t: m.Paragraph((m.Text(t),)))
 heading = text.map(lambda t: m.Heading(2, (m.Text(t[:80]),), id="h"))

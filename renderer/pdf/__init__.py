@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import xmp
+from . import unicode, xmp
 from .passes import repair_tags
 from .tree import save
 from ..confine import ARTICLE_BASE_URL, ConfinedFetcher, check_imports
@@ -58,11 +58,11 @@ def render_pdf_with_layout(html, article_dir, stylesheets, *, images=None, prove
         return None, layout
     raw = io.BytesIO()
     attachments = [_source_attachment(source, provenance)] if source is not None else []
-    with _MissingGlyphs() as missing:  # WeasyPrint finds them while drawing
-        document.write_pdf(raw, attachments=attachments, **options)
+    with _MissingGlyphs() as missing, unicode.recording(document) as laid_out:
+        document.write_pdf(raw, attachments=attachments, **options)  # finds missing glyphs
     layout.missing_glyphs = sorted(set(missing.characters))
     del document, page  # the laid-out boxes (hundreds of MB for a long table) are done with
-    pdf = repair_tags(raw.getvalue(), layout.continued, language_passages(html))
+    pdf = repair_tags(raw.getvalue(), layout.continued, language_passages(html), laid_out)
     if provenance is not None:
         xmp.finish(pdf, provenance)
     return _no_cr_before_endstream(save(pdf)), layout

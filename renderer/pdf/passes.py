@@ -38,13 +38,14 @@ INLINE_WRAPPERS = {"/Span", "/Link", "/NonStruct"}
 GROUPING = {Name.Document, Name.Part, Name.Art, Name.Sect, Name.Div, Name.BlockQuote}
 
 
-def repair_tags(data: bytes, continued=(), languages=()) -> pikepdf.Pdf:
+def repair_tags(data: bytes, continued=(), languages=(), laid_out=None) -> pikepdf.Pdf:
     """The PDF with its tag tree repaired by each of PASSES in turn, open for further edits.
 
     `continued[n]` lists the PDF tags (outermost first) of the elements that run from page n
-    to page n+1; `languages` is [(text, lang), …] in reading order, from the page.
+    to page n+1; `languages` is [(text, lang), …] in reading order, from the page;
+    `laid_out` maps (page, MCID) to the text laid out there (unicode.recording).
     """
-    tree = Tree(data)
+    tree = Tree(data, laid_out)
     inputs = {"continued": continued, "languages": languages}
     for step in PASSES:
         step(tree, **{name: inputs[name] for name in getattr(step, "needs", ())})

@@ -21,12 +21,15 @@ def mcid_glyphs(data: bytes) -> dict[tuple[int, int], list[str]]:
     page: the print stylesheet keeps the space at each line break (`white-space: pre-wrap`) and
     the HTML writer keeps a space between two elements inside one of them (html.attach_spaces),
     so WeasyPrint paints them; where a space still stood alone in a box of its own at a line
-    break, a "\n" marker stands for it.
+    break, a "\n" marker stands for it. A sequence with /ActualText (unicode.py) reads as that
+    text, once, in place of its glyphs.
     """
     pdf = pikepdf.open(io.BytesIO(data)) if isinstance(data, (bytes, bytearray)) else data
     maps: dict = {}
     texts: dict[tuple[int, int], list[str]] = {}
     previous = None  # (glyph, y, size) of the last glyph painted in marked content
+    actual: dict[tuple[int, int], str] = {}  # /ActualText of marked content not yet painted
+    said: set[tuple[int, int]] = set()  # marked content whose /ActualText is in `texts`
     for number, page in enumerate(pdf.pages):
         fonts = page.obj.get("/Resources", {}).get("/Font", {})
         stack: list = []  # marked-content MCIDs (None for BMC or artifacts)
@@ -37,6 +40,8 @@ def mcid_glyphs(data: bytes) -> dict[tuple[int, int], list[str]]:
                 props = operands[1] if len(operands) > 1 else None
                 mcid = props.get("/MCID") if isinstance(props, Dictionary) else None
                 stack.append(None if mcid is None or operands[0] == Name.Artifact else int(mcid))
+                if stack[-1] is not None and "/ActualText" in props:
+                    actual[number, stack[-1]] = str(props.ActualText)
             elif op == "BMC":
                 stack.append(None)
             elif op == "EMC":
@@ -64,7 +69,12 @@ def mcid_glyphs(data: bytes) -> dict[tuple[int, int], list[str]]:
                 # operators, never inside one.
                 if previous is not None and _space_lost_at_line_break(previous, decoded[0], y, size):
                     glyphs.append("\n")
-                glyphs.extend(decoded)
+                text = actual.pop((number, mcid), None)
+                if text is not None:  # the run's /ActualText stands for all its glyphs
+                    glyphs.append(text)
+                    said.add((number, mcid))
+                elif (number, mcid) not in said:
+                    glyphs.extend(decoded)
                 previous = (decoded[-1], y, size)
     return texts
 

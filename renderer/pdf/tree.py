@@ -11,6 +11,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ..lang import direction_of
+from . import unicode
 from .text import join_text, logical_order, mcid_glyphs
 
 
@@ -31,14 +32,24 @@ class Tree:
     take minutes (issue 17; `bench/scale.py` shows the growth).
     """
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, laid_out=None):
+        """`laid_out` maps (page, MCID) to the text WeasyPrint laid out there (see unicode.py):
+        the fonts' maps are repaired, and runs whose glyphs do not say it get /ActualText,
+        before any text is read."""
         self.pdf = pikepdf.open(io.BytesIO(data))
         self.root = self.pdf.Root.StructTreeRoot
         self.document = self.root.K[0] if isinstance(self.root.K, Array) else self.root.K
         self.page_index = {page.obj.objgen: n for n, page in enumerate(self.pdf.pages)}
         nums = self.root.ParentTree.Nums
         self.parent_tree = {int(nums[i]): i + 1 for i in range(0, len(nums), 2)}
+        if laid_out:
+            unicode.repair_maps(self.pdf)
         self.glyphs = mcid_glyphs(self.pdf)
+        if laid_out:
+            for key, text in unicode.add_actual_text(self.pdf, laid_out, self.glyphs).items():
+                # as mcid_glyphs reads it back: the run's text, after a lost-space marker
+                marker = ["\n"] if self.glyphs[key][:1] == ["\n"] else []
+                self.glyphs[key] = marker + [text]
         self.document_rtl = _rtl(str(self.pdf.Root.get("/Lang", "")))
         self.artifacts: dict[int, dict[int, Name]] = defaultdict(dict)
         self._kids: dict[tuple[int, int], list] = {}  # element objgen → its kids
@@ -203,7 +214,7 @@ def _rtl(lang: str) -> bool:
     return direction_of(lang) == "rtl"
 
 
-_BDC = re.compile(rb"^/[A-Za-z0-9]+ << /MCID ([0-9]+) >> BDC$", re.M)
+_BDC = re.compile(rb"^/[A-Za-z0-9]+\s*<<\s*/MCID ([0-9]+)\s*>>\s*BDC$", re.M)  # 1 or 3 lines
 
 
 def _mark_artifacts(pdf, page, mcids: dict[int, Name]):
