@@ -193,7 +193,7 @@ WORDS = {  # written here, not read from the catalogs
            "identifier": "المعرف: AR-2022-0001", "description": "وصف «الميناء»",
            "date": "1 مارس 2022", "footer": "الصفحة 1 من 2", "contents": "المحتويات"},
     "fr": {"skip": "Aller au contenu principal", "about": "À propos de cette copie",
-           "notices": ["Avis d’archive", "Note"], "credit": "Crédit\u00a0: Claire Martin",
+           "notices": ["Note d’archivage", "Note"], "credit": "Crédit\u00a0: Claire Martin",
            "identifier": "Identifiant\u00a0: FR-2022-0001",
            "description": "Description de «\u00a0Le port\u00a0»", "date": "1 mars 2022",
            "footer": "Page 1 sur 2", "contents": "Table des matières"},
