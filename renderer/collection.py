@@ -25,8 +25,8 @@ from pathlib import Path
 from . import __version__
 from .build import Options, build_article, find_articles, write_atomically
 from .errors import RenderError
-from .outdir import (name_problem, remove_article, remove_files, reserved_name_error,
-                     safe_relative)
+from .outdir import (is_language_feed, name_problem, remove_article, remove_files,
+                     reserved_name_error, safe_relative)
 from .reader import find_source, read_article
 
 MANIFEST = "manifest.json"
@@ -34,6 +34,9 @@ MANIFEST = "manifest.json"
 # killed outright (SIGKILL, power cut) keeps what it finished. Hidden, so no article can take
 # the name, and never part of the package.
 JOURNAL = ".manifest.journal"
+# The manifest's record of the catalog's feeds of one language each (`opds-fr.xml`), written
+# with the catalog: the next catalog removes those of a language the collection lost.
+CATALOG = "catalog"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 _FACTS = ("title", "language", "published", "publisher", "identifier", "rights")
 
@@ -296,9 +299,36 @@ def _manifest_problem(articles) -> str | None:
 
 
 def save_manifest(out: Path, articles: dict):
-    data = {"renderer": __version__, "articles": dict(sorted(articles.items()))}
+    """The manifest with `articles`; the catalog's record (its feeds) is kept as it was."""
+    data = {"renderer": __version__, "articles": dict(sorted(articles.items())),
+            CATALOG: load_catalog_files(out)}
     write_atomically(Path(out) / MANIFEST, json.dumps(data, indent=1, sort_keys=True).encode())
     (Path(out) / JOURNAL).unlink(missing_ok=True)  # folded in above
+
+
+def load_catalog_files(out: Path) -> list[str]:
+    """The language feeds the manifest records for the catalog, each a name the catalog
+    writes (`opds-fr.xml`): the manifest is untrusted, and anything else in the record is
+    ignored, so no other file can be removed or bagged through it."""
+    try:
+        names = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8")).get(CATALOG)
+    except (ValueError, AttributeError, OSError):
+        return []
+    return sorted({n for n in names if is_language_feed(n)}) if isinstance(names, list) else []
+
+
+def record_catalog_files(out: Path, names):
+    """Put the catalog's language feeds in the manifest, leaving its articles (and a killed
+    build's journal) as they are."""
+    path = Path(out) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        data = None
+    if not isinstance(data, dict):  # none, or damaged: the next build rebuilds every article
+        data = {"renderer": __version__, "articles": {}}
+    data[CATALOG] = sorted(names)
+    write_atomically(path, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
 def _journal(out: Path, slug: str, entry: dict | None):

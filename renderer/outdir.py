@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import stat
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -17,17 +18,34 @@ from .errors import RenderError
 LOCK = ".lock"
 # What the package itself writes at the top of the output folder: no article may take these.
 RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", ".cache", LOCK)
+# The catalog's feed of one language, `opds-fr.xml`, `opds-pt-BR.xml` (a BCP 47 tag as
+# langcodes writes it): names of that shape are the package's too, whatever follows `opds-`.
+_FEED_SHAPE = re.compile(r"opds-.*\.xml", re.IGNORECASE | re.DOTALL)
+_LANGUAGE_FEED = re.compile(r"opds-[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8}){0,15}\.xml")
 
 
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be an article's folder in the output folder, or None if it can."""
     if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
         return "is not a plain folder name"
-    if name.casefold() in RESERVED:
-        return f"is one of the package's own names ({', '.join(RESERVED)})"
+    if name.casefold() in RESERVED or _FEED_SHAPE.fullmatch(name):
+        return f"is one of the package's own names ({', '.join(RESERVED)}, opds-TAG.xml)"
     if name.startswith("."):
         return "starts with '.', which marks the package's hidden files"
     return None
+
+
+def language_feed_name(tag: str) -> str | None:
+    """The file name of the catalog's feed of one language (`opds-pt-BR.xml`), or None for a
+    tag that cannot name a file safely (the manifest it comes from is untrusted)."""
+    name = f"opds-{tag}.xml"
+    return name if is_language_feed(name) else None
+
+
+def is_language_feed(name) -> bool:
+    """Whether `name` is one the catalog gives a language's feed: what the manifest may ask
+    the catalog to remove, at the top of the output folder, and nothing else."""
+    return isinstance(name, str) and _LANGUAGE_FEED.fullmatch(name) is not None
 
 
 def refuse_reserved(folder: Path):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from renderer.images import prepare_image
 
-from conftest import CORPUS, SEED_ARTICLE, run_cli
+from conftest import CORPUS, FRONT, SEED_ARTICLE, make_article, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,8 @@ def test_catalog_lists_every_article_with_its_files_and_passes_axe(collection):
     import lxml.html
     dist = collection / "dist"
     page = lxml.html.parse(str(dist / "index.html")).getroot()
-    titles = page.xpath("//main//h2/text()")
+    # h2 in a collection of one language, h3 under each language's h2 in one of several
+    titles = page.xpath("//main//li/*[self::h2 or self::h3]/text()")
     assert "Senior DOD Official Describes Rationale for Attack on Quds Force Commander" in titles
     for href in page.xpath("//main//a/@href"):
         assert (dist / href).is_file(), href
@@ -206,3 +207,197 @@ def test_each_pdf_shows_its_own_photos_when_one_worker_builds_several(tmp_path):
         assert len(images) == 1, slug
         seen = images[0].convert("RGB").resize((1, 1)).getpixel((0, 0))
         assert all(abs(a - b) <= 12 for a, b in zip(seen, colour)), (slug, seen, colour)
+
+
+# ---------------------------------------------------------------- languages: grouped, filtered
+ATOM, THR = "http://www.w3.org/2005/Atom", "http://purl.org/syndication/thread/1.0"
+OPDS = "http://opds-spec.org/2010/catalog"
+DC_LANGUAGE = "{http://purl.org/dc/terms/}language"
+FACET = "http://opds-spec.org/facet"
+ACQUISITION_FEED = "application/atom+xml;profile=opds-catalog;kind=acquisition"
+# RFC 4287's Atom schema with OPDS 1.2's facet links, in RELAX NG, written for the tests
+FEED_SCHEMA = CORPUS / "schemas" / "opds-atom.rng"
+
+
+@pytest.fixture(scope="module")
+def multilingual(tmp_path_factory):
+    """The Arabic, French and Brazilian Portuguese articles of the language corpus and a second
+    French one, built once: three languages, one of them twice."""
+    root = tmp_path_factory.mktemp("multilingual")
+    content = root / "content"
+    for name in ("ar", "fr", "pt-BR"):
+        shutil.copytree(CORPUS / "languages" / name, content / name)
+    shutil.copytree(CORPUS / "languages" / "fr", content / "fr-2")
+    source = content / "fr-2" / "article.md"
+    text = source.read_text(encoding="utf-8")
+    for old, new in (("title: Le port de pêche au petit matin", "title: Le marché aux poissons"),
+                     ("published: 2022-03-01", "published: 2021-05-04"),
+                     ("port-au-petit-matin", "marche-aux-poissons")):
+        assert old in text
+        text = text.replace(old, new)
+    source.write_text(text, encoding="utf-8")
+    result = run_cli("build", content, "--out", root / "dist", "-j", "2")
+    assert "4 built" in result.stdout
+    return root / "dist"
+
+
+def facets(feed) -> list:
+    return feed.findall(f"{{{ATOM}}}link[@rel='{FACET}']")
+
+
+def assert_valid_feed(path: Path):
+    schema = etree.RelaxNG(etree.parse(str(FEED_SCHEMA)))
+    assert schema.validate(etree.parse(str(path))), (path.name, schema.error_log.last_error)
+
+
+def heading_levels(page) -> list[int]:
+    return [int(h.tag[1]) for h in page.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+
+
+def test_catalog_groups_articles_by_language_under_a_list_of_languages(multilingual):
+    from renderer.check import run_axe
+    import lxml.html
+    page = lxml.html.parse(str(multilingual / "index.html")).getroot()
+    nav, = page.xpath("//nav")
+    assert nav.get("aria-label") == "Languages"
+    links = [(a.text_content(), a.get("href")) for a in nav.iter("a")]
+    # by the English names, each with its own name and the number of articles
+    assert [text for text, _ in links] == [
+        "Arabic – العربية (1 article)", "French – français (2 articles)",
+        "Portuguese (Brazil) – português (Brasil) (1 article)"]
+    sections = page.xpath("//main/section")
+    assert [(s.find("h2").text_content(), "#" + s.find("h2").get("id")) for s in sections] == links
+    assert all(s.get("aria-labelledby") == s.find("h2").get("id") for s in sections)
+    articles = [[(li.get("lang"), li.findtext("h3")) for li in s.xpath("ul/li")] for s in sections]
+    assert articles == [[("ar", "ميناء الصيد في الصباح")],
+                        [("fr", "Le port de pêche au petit matin"),  # newest first
+                         ("fr", "Le marché aux poissons")],
+                        [("pt-BR", "O porto de pesca ao amanhecer")]]
+    # a language's own name is in that language (and its direction) for screen readers
+    assert [(s.get("lang"), s.get("dir"), s.text) for s in nav.xpath(".//span[@lang]")] == [
+        ("ar", "rtl", "العربية"), ("fr", None, "français"), ("pt-BR", None, "português (Brasil)")]
+    assert heading_levels(page) == [1, 2, 3, 2, 3, 3, 2, 3]
+    assert run_axe([multilingual / "index.html"])[multilingual / "index.html"] == []
+
+
+def test_languages_are_in_the_alphabetical_order_of_the_catalog_language(multilingual, tmp_path):
+    """In Russian, Portuguese (португальский) comes before French (французский): the
+    order of the names, not of the tags (ar, fr, pt-BR) nor of the English names; in
+    Spanish, "Árabe" comes first, its accent set aside (by code point, "Á" follows "z")."""
+    from renderer.check import run_axe
+    import lxml.html
+    dist = tmp_path / "dist"
+    shutil.copytree(multilingual, dist)
+    run_cli("package", dist, "--language", "ru")
+    page = lxml.html.parse(str(dist / "index.html")).getroot()
+    nav, = page.xpath("//nav")
+    assert nav.get("aria-label") == "Языки"
+    names = [a.text_content() for a in nav.iter("a")]
+    # standing alone, a name starts with a capital (CLDR's titlecase-firstword in menus)
+    assert [n.split(" – ")[0].split(" (")[0] for n in names] == [
+        "Арабский", "Португальский", "Французский"]
+    assert names[0].endswith("(1 статья)") and names[2].endswith("(2 статьи)")  # 1, 2: plural
+    root = etree.parse(str(dist / "opds.xml")).getroot()
+    assert [f.get("href") for f in facets(root)] == [
+        "opds.xml", "opds-ar.xml", "opds-pt-BR.xml", "opds-fr.xml"]
+    assert facets(root)[0].get("title") == "Все языки"
+    assert {f.get(f"{{{OPDS}}}facetGroup") for f in facets(root)} == {"Язык"}
+    assert run_axe([dist / "index.html"])[dist / "index.html"] == []
+    run_cli("package", dist, "--language", "es")
+    page = lxml.html.parse(str(dist / "index.html")).getroot()
+    assert [a.text_content().split(" – ")[0] for a in page.xpath("//nav//a")] == [
+        "Árabe", "Francés", "Portugués (Brasil)"]
+
+
+def test_opds_feed_offers_each_language_as_a_facet_with_a_feed_of_its_own(multilingual):
+    root = etree.parse(str(multilingual / "opds.xml")).getroot()
+    assert [(f.get("title"), f.get("href"), f.get(f"{{{THR}}}count")) for f in facets(root)] == [
+        ("All languages", "opds.xml", "4"), ("Arabic – العربية", "opds-ar.xml", "1"),
+        ("French – français", "opds-fr.xml", "2"),
+        ("Portuguese (Brazil) – português (Brasil)", "opds-pt-BR.xml", "1")]
+    every = {e.findtext(f"{{{ATOM}}}id") for e in root.iter(f"{{{ATOM}}}entry")}
+    by_language, feed_ids = set(), set()
+    for facet in facets(root):
+        assert facet.get("type") == ACQUISITION_FEED
+        assert facet.get(f"{{{OPDS}}}facetGroup") == "Language"
+        path = multilingual / facet.get("href")
+        assert_valid_feed(path)
+        feed = etree.parse(str(path)).getroot()
+        feed_ids.add(feed.findtext(f"{{{ATOM}}}id"))
+        links = {l.get("rel"): l.get("href") for l in feed.findall(f"{{{ATOM}}}link")
+                 if l.get("rel") != FACET}
+        assert links["self"] == facet.get("href") and links["start"] == "opds.xml"
+        # every feed offers the same facets; the one active is the feed itself, only it
+        assert [f.get("href") for f in facets(feed)] == [f.get("href") for f in facets(root)]
+        assert [f.get("href") for f in facets(feed)
+                if f.get(f"{{{OPDS}}}activeFacet") == "true"] == [facet.get("href")]
+        entries = feed.findall(f"{{{ATOM}}}entry")
+        assert len(entries) == int(facet.get(f"{{{THR}}}count"))
+        if facet.get("href") != "opds.xml":
+            tag = facet.get("href").removeprefix("opds-").removesuffix(".xml")
+            assert {e.findtext(DC_LANGUAGE) for e in entries} == {tag}
+            assert links["alternate"] == f"index.html#language-{tag}"
+            by_language |= {e.findtext(f"{{{ATOM}}}id") for e in entries}
+    assert by_language == every and len(every) == 4
+    assert len(feed_ids) == 4  # each feed its own atom:id
+
+
+def test_the_feed_schema_refuses_what_atom_and_opds_forbid(multilingual):
+    """The schema the feeds pass is no rubber stamp: a feed without its id, an
+    opds:activeFacet other than "true", or a facet group on a link that is no facet fails."""
+    schema = etree.RelaxNG(etree.parse(str(FEED_SCHEMA)))
+    good = etree.parse(str(multilingual / "opds-fr.xml")).getroot()
+    assert schema.validate(good)
+    no_id = etree.fromstring(etree.tostring(good))
+    no_id.remove(no_id.find(f"{{{ATOM}}}id"))
+    inactive = etree.fromstring(etree.tostring(good))
+    facets(inactive)[0].set(f"{{{OPDS}}}activeFacet", "false")
+    stray = etree.fromstring(etree.tostring(good))
+    stray.find(f"{{{ATOM}}}link[@rel='self']").set(f"{{{OPDS}}}facetGroup", "Language")
+    assert not any(schema.validate(bad) for bad in (no_id, inactive, stray))
+
+
+def test_a_language_gone_from_the_collection_takes_its_feed_with_it(tmp_path):
+    import bagit
+    import lxml.html
+    content, dist = tmp_path / "content", tmp_path / "dist"
+    for slug in ("de", "en", "fr"):
+        make_article(content / slug, FRONT.replace("language: en", f"language: {slug}")
+                     + "Text.\n", images=())
+    stray = dist / "opds-xx.xml"  # a file of that shape the renderer did not write
+
+    def feeds():
+        return sorted(p.name for p in dist.glob("opds-*.xml") if p != stray)
+
+    def bagged():
+        run_cli("package", dist)
+        bag = bagit.Bag(str(dist / "bag"))
+        bag.validate()
+        return sorted(bag.payload_files())
+
+    def recorded():
+        return json.loads((dist / "manifest.json").read_text())["catalog"]
+
+    run_cli("build", content, "--out", dist, "-j", "2")
+    assert feeds() == recorded() == ["opds-de.xml", "opds-en.xml", "opds-fr.xml"]
+    assert {"data/opds-de.xml", "data/opds-en.xml", "data/opds-fr.xml"} <= set(bagged())
+    stray.write_text("the librarian's own file")
+
+    shutil.rmtree(content / "de")
+    assert "1 removed" in run_cli("build", content, "--out", dist).stdout
+    assert feeds() == recorded() == ["opds-en.xml", "opds-fr.xml"]
+    root = etree.parse(str(dist / "opds.xml")).getroot()
+    assert [f.get("href") for f in facets(root)] == ["opds.xml", "opds-en.xml", "opds-fr.xml"]
+    page = lxml.html.parse(str(dist / "index.html")).getroot()
+    assert [a.get("href") for a in page.xpath("//nav//a")] == ["#language-en", "#language-fr"]
+    assert "data/opds-de.xml" not in bagged()
+
+    shutil.rmtree(content / "fr")  # one language left: nothing to group or filter
+    assert "1 removed" in run_cli("build", content, "--out", dist).stdout
+    assert feeds() == recorded() == []
+    assert facets(etree.parse(str(dist / "opds.xml")).getroot()) == []
+    page = lxml.html.parse(str(dist / "index.html")).getroot()
+    assert page.xpath("//nav") == [] and heading_levels(page) == [1, 2]
+    assert bagged() == ["data/en/en.epub", "data/en/en.html", "data/en/en.pdf",
+                        "data/index.html", "data/opds.xml"]
+    assert stray.read_text() == "the librarian's own file"

@@ -87,6 +87,32 @@ def test_deleted_article_removes_only_recorded_files_never_through_links(tmp_pat
     assert set(json.loads((out / "manifest.json").read_text())["articles"]) == {"a"}
 
 
+def test_the_catalog_record_removes_only_language_feeds_at_the_top_never_through_links(
+        tmp_path):
+    """The manifest's list of the catalog's language feeds is untrusted too: a name that is
+    not `opds-TAG.xml` (a path out, an article's output, the main feed) is ignored, and a
+    recorded feed that is a symbolic link is not followed, nor bagged."""
+    import bagit
+    content, out = tmp_path / "content", tmp_path / "out"
+    make_article(content / "a", FRONT + "Text.\n", images=())
+    run_cli("build", content, "--out", out, "-j", "1")
+    victim = tmp_path / "victim.xml"
+    victim.write_text("keep me")
+    (out / "opds-zz.xml").symlink_to(victim)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["catalog"] = ["../victim.xml", str(victim), "a/a.html", "opds.xml", "opds-zz.xml"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = run_cli("build", content, "--out", out)
+    assert "0 built, 1 unchanged" in result.stdout and result.stderr == ""
+    assert victim.read_text() == "keep me" and (out / "opds-zz.xml").is_symlink()
+    assert (out / "a" / "a.html").is_file() and (out / "opds.xml").is_file()
+    assert json.loads((out / "manifest.json").read_text())["catalog"] == []
+    run_cli("package", out)
+    bag = bagit.Bag(str(out / "bag"))
+    bag.validate()
+    assert "data/opds-zz.xml" not in bag.payload_files()
+
+
 @pytest.mark.parametrize("text", [
     '{"articles": ["a"]}',
     '{"articles": {"a": "not an entry"}}',
@@ -256,7 +282,8 @@ def test_outputs_of_a_failed_then_deleted_article_are_removed_and_never_bagged(t
 
 
 # ---------------------------------------------------------------- 7. names
-RESERVED = ["bag", "manifest.json", "index.html", "opds.xml", ".cache", ".lock", ".hidden"]
+RESERVED = ["bag", "manifest.json", "index.html", "opds.xml", ".cache", ".lock", ".hidden",
+            "opds-fr.xml"]  # the shape of a language's feed
 
 
 def test_article_folders_named_like_the_package_are_refused_and_others_build(tmp_path):
@@ -266,7 +293,7 @@ def test_article_folders_named_like_the_package_are_refused_and_others_build(tmp
         make_article(content / name, FRONT + "Text.\n", images=())
     result = run_cli("build", content, "--out", out, "-j", "1", check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "1 built, 0 unchanged, 0 removed, 7 failed" in result.stdout
+    assert "1 built, 0 unchanged, 0 removed, 8 failed" in result.stdout
     for name in RESERVED:
         line, = [l for l in result.stderr.splitlines() if l.startswith(f"{content / name}: ")]
         assert f"folder name '{name}'" in line and "rename the article folder" in line

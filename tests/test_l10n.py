@@ -33,6 +33,7 @@ LOCALE = ROOT / "renderer" / "locale"
 COMPLETE = ("ar", "de", "en", "es", "fa", "fr", "he", "hi", "ja", "pt", "ru", "uk", "zh_Hans",
             "zh_Hant")
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf"}
+ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -322,9 +323,55 @@ def test_catalog_page_and_feed_in_another_language(built, tmp_path):
     feed = etree.parse(str(dist / "opds.xml")).getroot()
     assert feed.get(XML_LANG) == "fr"
     assert feed.find("{http://www.w3.org/2005/Atom}title").text == "Collection hors ligne"
+    # the languages by their French names, capitalised standing alone ("Langue : arabe" within
+    # a sentence), in the list, the headings and the facets
+    assert page.xpath("//nav")[0].get("aria-label") == "Langues"
+    assert [a.text_content() for a in page.xpath("//nav//a")] == [
+        "Arabe – العربية (1 article)", "Français (1 article)",
+        "Portugais (Brésil) – português (Brasil) (1 article)"]
+    facets = feed.findall(f"{ATOM}link[@rel='http://opds-spec.org/facet']")
+    assert [f.get("title") for f in facets] == [
+        "Toutes les langues", "Arabe – العربية", "Français",
+        "Portugais (Brésil) – português (Brasil)"]
+    assert {f.get("{http://opds-spec.org/2010/catalog}facetGroup") for f in facets} == {"Langue"}
+    french = etree.parse(str(dist / "opds-fr.xml")).getroot()
+    assert french.findtext(f"{ATOM}title") == "Collection hors ligne\u00a0: français"
     assert run_axe([dist / "index.html"])[dist / "index.html"] == []
     bad = run_cli("package", dist, "--language", "not a tag", check=False)
     assert bad.returncode == 2 and "BCP 47" in bad.stderr
+
+
+def test_arabic_catalog_groups_languages_in_arabic_order_and_words(built, tmp_path):
+    """`package --language ar`: the list of languages, the groups' headings and the feeds'
+    facets are Arabic (no English phrase of the renderer's), in the order of the Arabic
+    names (البرتغالية, العربية, الفرنسية: ب, ع, ف), each other language's own name marked
+    left to right."""
+    import shutil
+    dist = tmp_path / "dist"
+    shutil.copytree(built, dist)
+    run_cli("package", dist, "--language", "ar")
+    page = html_root(dist / "index.html")
+    assert page.get("lang") == "ar" and page.get("dir") == "rtl"
+    nav = page.xpath("//nav")[0]
+    assert nav.get("aria-label") == "اللغات"
+    headings = page.xpath("//main/section/h2")
+    assert [h.get("id") for h in headings] == ["language-pt-BR", "language-ar", "language-fr"]
+    assert [a.get("href") for a in nav.iter("a")] == ["#" + h.get("id") for h in headings]
+    assert [(s.get("lang"), s.get("dir")) for s in headings[2].xpath(".//span[@lang]")] == [
+        ("fr", "ltr")]
+    assert headings[2].text_content().startswith("الفرنسية – français")
+    assert "مقالة واحدة" in headings[2].text_content()  # "one article"
+    feeds = [etree.parse(str(dist / name)).getroot() for name in ("opds.xml", "opds-fr.xml")]
+    facets = feeds[0].findall(f"{ATOM}link[@rel='http://opds-spec.org/facet']")
+    assert facets[0].get("title") == "جميع اللغات"
+    words = [nav.text_content()] + [h.text_content() for h in headings] + [
+        page.find_class("byline")[0].text_content(), page.find_class("skip-link")[0].text_content(),
+        feeds[1].findtext(f"{ATOM}title")] + [
+        f.get("title") + " " + f.get("{http://opds-spec.org/2010/catalog}facetGroup") for f in facets]
+    patterns = english_phrases()
+    for text in words:
+        assert not [p.pattern for p in patterns if p.search(text)], text
+    assert run_axe([dist / "index.html"])[dist / "index.html"] == []
 
 
 def test_wheel_carries_the_compiled_catalogs(tmp_path):
