@@ -147,6 +147,15 @@ def dist(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def languages_built(tmp_path_factory) -> Path:
+    """Every article under tests/corpus/languages, built once as a collection (so the catalog
+    is there too), for tests/test_l10n.py and tests/test_language_corpus.py."""
+    out = tmp_path_factory.mktemp("languages") / "dist"
+    run_cli("build", CORPUS / "languages", "--out", out, "-j", str(min(2, os.cpu_count() or 1)))
+    return out
+
+
+@pytest.fixture(scope="session")
 def seed(dist) -> dict[str, Path]:
     folder = dist / SEED_ARTICLE.name
     return {fmt: folder / f"{SEED_ARTICLE.name}.{fmt}" for fmt in ("html", "pdf", "epub")}

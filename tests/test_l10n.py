@@ -59,11 +59,9 @@ def english_phrases() -> list[re.Pattern]:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Path:
-    """The three articles, built as a collection (so the catalog is there too)."""
-    out = tmp_path_factory.mktemp("languages") / "dist"
-    run_cli("build", LANGUAGES, "--out", out, "-j", "1")
-    return out
+def built(languages_built) -> Path:
+    """The corpus, built once for this module and tests/test_language_corpus.py (conftest)."""
+    return languages_built
 
 
 def files(built, article):
