@@ -304,10 +304,21 @@ def test_catalog_page_in_english_names_each_language_twice(built):
     assert arabic.get("dir") == "rtl" and arabic.find_class("catalog-facts")[0].get("dir") == "ltr"
 
 
-def test_catalog_page_and_feed_in_another_language(built, tmp_path):
+@pytest.fixture(scope="module")
+def three(tmp_path_factory) -> Path:
+    """ar, fr and pt-BR alone, built as a collection: the catalog tests name every language."""
+    import shutil
+    root = tmp_path_factory.mktemp("three")
+    for article in ARTICLES:
+        shutil.copytree(LANGUAGES / article, root / "content" / article)
+    run_cli("build", root / "content", "--out", root / "dist", "-j", "1")
+    return root / "dist"
+
+
+def test_catalog_page_and_feed_in_another_language(three, tmp_path):
     import shutil
     dist = tmp_path / "dist"
-    shutil.copytree(built, dist)
+    shutil.copytree(three, dist)
     run_cli("package", dist, "--language", "fr")
     page = html_root(dist / "index.html")
     assert page.get("lang") == "fr"
@@ -339,14 +350,14 @@ def test_catalog_page_and_feed_in_another_language(built, tmp_path):
     assert bad.returncode == 2 and "BCP 47" in bad.stderr
 
 
-def test_arabic_catalog_groups_languages_in_arabic_order_and_words(built, tmp_path):
+def test_arabic_catalog_groups_languages_in_arabic_order_and_words(three, tmp_path):
     """`package --language ar`: the list of languages, the groups' headings and the feeds'
     facets are Arabic (no English phrase of the renderer's), in the order of the Arabic
     names (البرتغالية, العربية, الفرنسية: ب, ع, ف), each other language's own name marked
     left to right."""
     import shutil
     dist = tmp_path / "dist"
-    shutil.copytree(built, dist)
+    shutil.copytree(three, dist)
     run_cli("package", dist, "--language", "ar")
     page = html_root(dist / "index.html")
     assert page.get("lang") == "ar" and page.get("dir") == "rtl"

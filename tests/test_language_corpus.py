@@ -37,10 +37,6 @@ REQUIRED = {"ar", "ar-mixed", "de", "en", "es", "fa", "fr", "he", "hi", "ja", "j
             "pt-BR", "ru", "th", "uk", "zh-Hans", "zh-Hant"}
 RIGHT_TO_LEFT = {"ar", "fa", "he"}  # primary language subtags of the corpus written RTL
 LATIN_SCRIPT = {"de", "en", "es", "fr", "pt"}
-# WeasyPrint's Unicode maps lose the marks of shaped clusters (Thai SARA AM, Devanagari
-# conjuncts and vowel signs): the PDF text layer of these articles is not the source yet.
-SHAPED = {"hi", "th"}
-SHAPING = pytest.mark.xfail(strict=True, reason="issue 13 §4: shaped runs need /ActualText")
 # Latin words a non-Latin article's outputs may hold though its source does not: the tool's
 # name in the colophon ("renderer 0.1.0") and format names, the same in every language.
 NAMES = {"renderer", "PDF", "EPUB"}
@@ -50,10 +46,6 @@ NAMES = {"renderer", "PDF", "EPUB"}
 SAME_WORD = {"fr": {"Description", "Note", "Source", "source"}}
 # A character no installed font has (VITHKUQI CAPITAL LETTER A, Unicode 14).
 NO_FONT_HAS = "\U00010570"
-
-
-def cases(expected_to_fail=()):
-    return [pytest.param(a, marks=SHAPING) if a in expected_to_fail else a for a in ARTICLES]
 
 
 def files(dist: Path, article: str) -> dict[str, Path]:
@@ -264,7 +256,7 @@ def test_epubcheck_finds_nothing(epubcheck_reports, article):
     assert epub_findings(epubcheck_reports[article]) == []
 
 
-@pytest.mark.parametrize("article", cases(SHAPED))
+@pytest.mark.parametrize("article", ARTICLES)
 @pytest.mark.parametrize("profile", ["ua1", "pdfa-3a"])
 def test_page_validation_finds_nothing(languages_built, article, profile):
     report = run_pdfua(files(languages_built, article)["pdf"], profile)
@@ -277,7 +269,7 @@ def test_axe_finds_nothing(axe_results, article):
 
 
 # ---------------------------------------------------------------- what a reader meets
-@pytest.mark.parametrize("article", cases(SHAPED))
+@pytest.mark.parametrize("article", ARTICLES)
 def test_transcripts_of_the_three_outputs_agree(transcripts, article):
     found = {fmt: comparable(items) for fmt, items in transcripts[article].items()}
     assert found["pdf"] == found["html"]
@@ -316,7 +308,7 @@ def test_latin_words_of_a_non_latin_article_come_from_its_source(transcripts, ar
         assert sorted(words - allowed) == [], fmt
 
 
-@pytest.mark.parametrize("article", cases(SHAPED))
+@pytest.mark.parametrize("article", ARTICLES)
 def test_pdf_tagged_text_equals_the_source(transcripts, article):
     """Every heading, paragraph, list item, table cell, caption and alt text of article.md
     is an item of the PDF's transcript, character for character; credit and identifier
@@ -329,7 +321,7 @@ def test_pdf_tagged_text_equals_the_source(transcripts, article):
     assert [v for v in labelled if not any(c.endswith(v) for c in captions)] == []
 
 
-@pytest.mark.parametrize("article", cases(SHAPED))
+@pytest.mark.parametrize("article", ARTICLES)
 def test_pdftotext_holds_every_text_of_the_source(languages_built, article):
     """Whitespace aside (line breaks). Only for left-to-right articles: pdftotext writes
     right-to-left lines in visual order, so for Arabic, Persian and Hebrew the tagged text
