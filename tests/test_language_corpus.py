@@ -283,7 +283,17 @@ def _spoken(items) -> str:
                       and not (i.role == "label" and re.fullmatch(r"list of \d+ items", i.text)))
 
 
-@pytest.mark.parametrize("article", [a for a in ARTICLES if language_of(a) != "en"])
+def _translated(articles):
+    """The articles, those in a language with no catalog of the renderer's words (Thai, not
+    among issue 13's languages) skipped: their labels are English by design, marked
+    lang="en", and the build warns `untranslated` (tests/test_l10n.py checks that warning)."""
+    from renderer.l10n import catalog_chain
+    return [a if catalog_chain(language_of(a)) else pytest.param(a, marks=pytest.mark.skip(
+        reason=f"no catalog for {language_of(a)!r}: its labels fall back to marked English"))
+        for a in articles]
+
+
+@pytest.mark.parametrize("article", _translated([a for a in ARTICLES if language_of(a) != "en"]))
 def test_no_english_word_of_the_renderer(languages_built, transcripts, article):
     texts = {fmt: _spoken(items) for fmt, items in transcripts[article].items()}
     texts["pdftotext"] = pdf_text(files(languages_built, article)["pdf"])
@@ -295,7 +305,8 @@ def test_no_english_word_of_the_renderer(languages_built, transcripts, article):
     assert {where: words for where, words in found.items() if words} == {}
 
 
-@pytest.mark.parametrize("article", [a for a in ARTICLES if language_of(a) not in LATIN_SCRIPT])
+@pytest.mark.parametrize("article", _translated(
+    [a for a in ARTICLES if language_of(a) not in LATIN_SCRIPT]))
 def test_latin_words_of_a_non_latin_article_come_from_its_source(transcripts, article):
     """In an article in another script every Latin word the outputs hold is the author's
     (names, terms, the source URL) or a name: an English label the catalogs do not list
