@@ -3,14 +3,15 @@
 #   tools/system-deps.sh render              Pango (WeasyPrint's text layout) and the default fonts:
 #                                            every script but Chinese, Japanese and Korean (55 MB)
 #   tools/system-deps.sh render-all-scripts  the above + Noto CJK (89 MB more)
-#   tools/system-deps.sh test                render-all-scripts + Java (EPUBCheck), Chromium (axe-core), poppler-utils
+#   tools/system-deps.sh test                render-all-scripts + Java (EPUBCheck), Chromium (axe-core), poppler-utils,
+#                                            zim-tools (zimcheck) and kiwix-tools (kiwix-serve)
 # (sizes: dpkg's Installed-Size on Debian 12; README, "Languages")
 set -euo pipefail
 # fonts-dejavu-core: Latin, Greek, Cyrillic; fonts-noto-core: Arabic, Hebrew, Thai, Lao, Khmer,
 # Myanmar, the scripts of India and Sri Lanka, Ethiopic, Armenian, Georgian and some 150 more
 render=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji)
 all_scripts=(fonts-noto-cjk)
-test=(default-jre-headless chromium poppler-utils)
+test=(default-jre-headless chromium poppler-utils zim-tools kiwix-tools)
 case "${1:-render}" in
   render) wanted=("${render[@]}") ;;
   render-all-scripts) wanted=("${render[@]}" "${all_scripts[@]}") ;;

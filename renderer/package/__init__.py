@@ -1,0 +1,59 @@
+"""The offline package: an accessible catalog page, OPDS feeds, and a BagIt bag.
+
+The catalog (`index.html`) and the feeds (`opds.xml`, one per language in a multilingual
+collection) are written from the build manifest (entries.py), so they describe exactly what is
+in `dist/`; the manifest records the language feeds, so the feed of a language the collection no
+longer holds is removed. The bag (bag.py) holds a copy of it all.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from .. import NAME, __version__
+from ..build import write_atomically
+from ..collection import load_catalog_files, record_catalog_files
+from ..html import render_template
+from ..l10n import localizer
+from ..lang import direction_of
+from ..outdir import remove_files
+from .bag import BAG, write_bag
+from .entries import catalog_entries, language_groups
+from .opds import FEED, write_feeds
+
+__all__ = ["BAG", "FEED", "catalog_entries", "write_bag", "write_catalog", "write_package"]
+DEFAULT_TITLE = "Offline collection"  # a msgid: the catalog shows it in its own language
+
+
+def write_catalog(out: Path, title: str | None, css: str, updated: datetime,
+                  language: str = "en") -> list[Path]:
+    """The catalog page and the OPDS feed, in `language` (BCP 47; English by default);
+    `title` None → "Offline collection" in that language. A collection in several languages
+    also gets one feed per language; the manifest records them (the new ones first, so a run
+    killed while writing leaves none unrecorded), and the feeds of a language gone are
+    removed."""
+    out = Path(out)
+    t = localizer(language)
+    articles = catalog_entries(out, language)
+    groups = language_groups(articles, t)
+    names, recorded = {g["feed"] for g in groups if g["feed"]}, set(load_catalog_files(out))
+    if names - recorded:
+        record_catalog_files(out, names | recorded)
+    context = dict(title=title or t.gettext("Offline collection"), language=language, l10n=t,
+                   renderer=f"{NAME} {__version__}", direction=direction_of(language) or "ltr")
+    index = render_template("catalog.html", css=css, articles=articles, groups=groups, **context)
+    written = [write_atomically(out / "index.html", index.encode("utf-8"))]
+    written += write_feeds(out, title or DEFAULT_TITLE, articles, groups, updated, context)
+    remove_files(out, recorded - names)
+    if recorded - names:
+        record_catalog_files(out, names)
+    return written
+
+
+def write_package(out: Path, css: str, updated: datetime, *, title: str | None = None,
+                  organisation: str = "Archive library", language: str = "en") -> Path:
+    """The offline package of a built collection: catalog and feed, then a BagIt bag of it all.
+    `css` is the catalog's screen style; `updated` dates the feed and bag (reproducible);
+    `language` is the catalog's."""
+    write_catalog(out, title, css, updated, language)
+    return write_bag(out, organisation, updated)
