@@ -16,8 +16,10 @@ Dask's to handle: the scheduler gives its tasks to another worker (up to
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
 import tempfile
 import threading
 import time
@@ -101,13 +103,16 @@ def render_on_cluster(client, todo, out: Path, options: Options, manifest: dict,
             completed.add(future)
 
     try:
-        submit_more()
-        for future in completed:
-            job = jobs.pop(future)
-            _finish(future, job, out, manifest, summary, stats)
-            del future  # the worker may forget the result
-            bar.update(1)
+        with _ctrl_c_noted() as pressed:
             submit_more()
+            for future in completed:
+                job = jobs.pop(future)
+                _finish(future, job, out, manifest, summary, stats)
+                del future  # the worker may forget the result
+                bar.update(1)
+                if pressed.is_set():  # its KeyboardInterrupt was lost in a __del__
+                    raise KeyboardInterrupt
+                submit_more()
     except KeyboardInterrupt:
         summary.interrupted = True
         finished = [f for f in jobs if f.status == "finished"]
@@ -117,6 +122,27 @@ def render_on_cluster(client, todo, out: Path, options: Options, manifest: dict,
     finally:
         bar.close()
     return stats
+
+
+@contextlib.contextmanager
+def _ctrl_c_noted():
+    """Note each Ctrl-C as well as raising it. Python raises KeyboardInterrupt wherever the
+    main thread is, and when that is a finalizer (a Dask Future's __del__ releasing its key),
+    the exception is printed and dropped; the note lets the loop see the interrupt anyway."""
+    pressed = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+
+    def note(signum, frame):
+        pressed.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _finish(future, job, out: Path, manifest: dict, summary, stats: dict):
