@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -356,9 +357,14 @@ def _read(args) -> int:
 
     from .transcript import transcript
 
-    for item in transcript(args.file):  # a foreign file's text must not drive the terminal
-        print("".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c
-                      for c in str(item)))
+    try:
+        for item in transcript(args.file):  # a foreign file's text must not drive the terminal
+            print("".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c
+                          for c in str(item)))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `renderer read … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the exit's flush
+        return 128 + signal.SIGPIPE
     return 0
 
 

@@ -206,6 +206,24 @@ def test_read_command_prints_the_transcript(seed):
     assert any(line.startswith("[figure not preserved] A Marine with combat gear") for line in lines)
 
 
+def test_read_into_a_reader_that_leaves_early_ends_quietly(seed):
+    """`renderer read X | head -1`: once head has its line, the rest has nowhere to go; the
+    command stops with the shell's status for SIGPIPE, saying nothing (not an internal error).
+    The reading end is closed before the command can have written anything (it takes a
+    second to read the PDF), so its first write finds the reader gone."""
+    import subprocess
+    import sys
+    read = subprocess.Popen([sys.executable, "-m", "renderer", "read", str(seed["pdf"])],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    read.stdout.close()
+    try:
+        stderr = read.stderr.read()
+        status = read.wait(timeout=60)
+    finally:
+        read.kill()
+    assert (status, stderr) == (141, b"")
+
+
 def test_read_refuses_other_files(tmp_path):
     from conftest import run_cli
     other = tmp_path / "notes.txt"
