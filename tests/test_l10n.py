@@ -30,8 +30,8 @@ from test_errors import make_article
 LANGUAGES = CORPUS / "languages"
 ARTICLES = ("ar", "fr", "pt-BR")
 LOCALE = ROOT / "renderer" / "locale"
-COMPLETE = ("ar", "de", "en", "es", "fa", "fr", "he", "hi", "ja", "pt", "ru", "uk", "zh_Hans",
-            "zh_Hant")
+COMPLETE = ("ar", "de", "en", "es", "fa", "fr", "he", "hi", "ja", "pt", "ru", "th", "uk",
+            "zh_Hans", "zh_Hant")
 NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
