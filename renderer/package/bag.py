@@ -27,6 +27,16 @@ def payload_files(out: Path) -> list[Path]:
     return payload
 
 
+def checked_source(out: Path, name: Path) -> Path:
+    """OUT/name, refused unless it is a plain file inside OUT (the manifest is untrusted)."""
+    source = out / name
+    if source.is_symlink() or not source.is_file() \
+            or not source.resolve().is_relative_to(out.resolve()):
+        raise RenderError(source, None, "listed in the build manifest but missing (or "
+                          "not a plain file); run `renderer build` again")
+    return source
+
+
 def write_bag(out: Path, organisation: str, updated: datetime, zim: Path | None = None) -> Path:
     """Copy the package into a fresh bag and swap it in place of the old one; `zim` (a ZIM
     this run wrote in OUT) goes in too."""
@@ -38,11 +48,7 @@ def write_bag(out: Path, organisation: str, updated: datetime, zim: Path | None 
         bag_dir = Path(staging) / BAG
         bag_dir.mkdir()
         for name in payload:  # only what the manifest lists: no stray folder enters the bag
-            source = out / name
-            if source.is_symlink() or not source.is_file() \
-                    or not source.resolve().is_relative_to(out.resolve()):
-                raise RenderError(source, None, "listed in the build manifest but missing (or "
-                                  "not a plain file); run `renderer build` again")
+            source = checked_source(out, name)
             (bag_dir / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, bag_dir / name)
         bagit.make_bag(str(bag_dir), {

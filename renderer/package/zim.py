@@ -27,10 +27,11 @@ from pathlib import Path
 import langcodes
 from libzim.writer import Creator, FileProvider, Hint, IndexData, Item
 
+from .. import NAME, __version__
 from ..collection import load_manifest
 from ..errors import RenderError
 from ..media import media_type
-from .bag import payload_files
+from .bag import checked_source, payload_files
 
 ZIM_SUFFIX = ".zim"
 ILLUSTRATION_EDGE = 48  # Kiwix's library shows the 48×48 illustration (Illustration_48x48@1)
@@ -80,8 +81,9 @@ def write_zim(out: Path, metadata: ZimMetadata, progress: bool = True) -> Path:
         except RenderError:
             raise
         except Exception as error:  # libzim reports its failures as RuntimeError and others
-            raise RenderError(final, None, f"libzim could not write the ZIM ({type(error).__name__}: "
-                              f"{error}); check the free space in {out} and run again") from error
+            raise RenderError(final, None, "libzim could not write the ZIM "
+                              f"({type(error).__name__}: {error}); check the free space in "
+                              f"{out} and run again") from error
     return final
 
 
@@ -101,8 +103,6 @@ def _create(path: Path, items: list, metadata: ZimMetadata, languages: list[str]
 
 def _metadata_fields(metadata: ZimMetadata, languages: list[str]) -> dict[str, str]:
     """openZIM's mandatory metadata, then the optional ones given."""
-    from .. import NAME, __version__
-
     fields = {"Name": metadata.name, "Title": metadata.title,
               "Description": metadata.description, "Language": ",".join(languages),
               "Creator": metadata.creator, "Publisher": metadata.publisher,
@@ -125,7 +125,8 @@ def _items(out: Path, manifest: dict) -> list:
         title = entry["title"] if entry else _file_title(relative, manifest)
         kind = _media_type(relative)
         made = _UnindexedPage if entry is None and kind == "text/html" else _FileItem
-        items.append(made(path, out / relative, kind, title, article=entry is not None))
+        items.append(made(path, checked_source(out, relative), kind, title,
+                          article=entry is not None))
     return items
 
 
