@@ -103,7 +103,8 @@ def test_metadata_is_openzims_mandatory_set(archive, packaged):
     assert meta["Creator"] == b"Renderer Test Press, U.S. Department of Defense"
     assert meta["Publisher"] == b"Test Archive"
     assert meta["Date"] == b"2022-03-01"  # the newest article's date (arabic-notice)
-    assert "Tags" not in meta and "LongDescription" not in meta  # none given
+    assert "LongDescription" not in meta  # none given
+    assert meta["Tags"] == b"_ftindex:yes;_pictures:yes;_videos:no;_details:yes"  # Kiwix's
     assert archive.get_illustration_sizes() == {48}
     icon = Image.open(io.BytesIO(bytes(archive.get_illustration_item(48).content)))
     assert (icon.format, icon.size) == ("PNG", (48, 48))
@@ -130,6 +131,19 @@ def test_only_articles_are_front_articles_with_their_titles(archive, packaged):
     from libzim.suggestion import SuggestionSearcher
     found = list(SuggestionSearcher(archive).suggest("Every").getResults(0, 10))
     assert found == ["everything/everything.html"]  # not its PDF nor its EPUB
+
+
+def test_kiwix_library_lists_the_book_with_its_full_text_index(zim, tmp_path):
+    """kiwix-manage (libkiwix, as the Kiwix apps) reads the book as a library would."""
+    from lxml import etree
+    library = tmp_path / "library.xml"
+    subprocess.run(["kiwix-manage", str(library), "add", str(zim)], check=True,
+                   capture_output=True, timeout=60)
+    book = etree.parse(str(library)).getroot().find("book")
+    assert (book.get("name"), book.get("language"), book.get("articleCount")) \
+        == (NAME, "eng,ara", "3")
+    assert "_ftindex:yes" in book.get("tags").split(";")
+    assert book.get("faviconMimeType") == "image/png"
 
 
 # ---------------------------------------------------------------- kiwix-serve
@@ -308,6 +322,25 @@ def test_without_zim_nothing_changes(packaged, tmp_path):
     assert not any(".zim" in line for line in bag.info["Payload-Description"])
 
 
+def test_the_options_reach_the_metadata(packaged, tmp_path):
+    from libzim.reader import Archive
+    dist = copy_of(packaged, tmp_path / "dist")
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 120), (0, 128, 0)).save(logo)
+    long_text = "Press releases of the city council, as web pages, PDF and EPUB, 1998 to 2024."
+    run_cli("package", dist, "--zim", "--zim-name", "city-archive_en_all", "--illustration",
+            logo, "--title", "City archive", "--zim-description", "Council press releases",
+            "--zim-tags", "news;archive", "--zim-long-description", long_text)
+    archive = Archive(str(dist / "city-archive_en_all.zim"))
+    assert {k: archive.get_metadata(k).decode() for k in
+            ("Name", "Title", "Description", "LongDescription", "Tags")} == {
+        "Name": "city-archive_en_all", "Title": "City archive",
+        "Description": "Council press releases", "LongDescription": long_text,
+        "Tags": "news;archive;_ftindex:yes;_pictures:yes;_videos:no;_details:yes"}
+    icon = Image.open(io.BytesIO(bytes(archive.get_illustration_item(48).content)))
+    assert icon.size == (48, 48) and icon.convert("RGB").getpixel((24, 24)) == (0, 128, 0)
+
+
 def test_a_missing_file_is_refused_in_one_line_and_no_zim_is_left(packaged, tmp_path):
     dist = copy_of(packaged, tmp_path / "dist")
     (dist / f"{NAME}.zim").unlink()
@@ -346,3 +379,9 @@ def test_a_given_illustration_is_fitted_to_48_by_48(tmp_path):
     assert (icon.format, icon.size) == ("PNG", (48, 48))
     assert icon.convert("RGBA").getpixel((24, 24))[:3] == (200, 30, 30)  # the picture, centred
     assert icon.convert("RGBA").getpixel((24, 2))[3] == 0  # above it, transparent
+
+
+def test_given_tags_come_first_and_kiwixs_own_fill_in():
+    from renderer.package.zim import zim_tags
+    assert zim_tags("news; archive;_videos:yes") \
+        == "news;archive;_videos:yes;_ftindex:yes;_pictures:yes;_details:yes"

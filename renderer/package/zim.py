@@ -107,10 +107,9 @@ def _metadata_fields(metadata: ZimMetadata, languages: list[str]) -> dict[str, s
               "Description": metadata.description, "Language": ",".join(languages),
               "Creator": metadata.creator, "Publisher": metadata.publisher,
               "Date": metadata.date, "Scraper": f"{NAME} {__version__}"}
-    if metadata.tags:
-        fields["Tags"] = metadata.tags
-    if metadata.long_description:
-        fields["LongDescription"] = metadata.long_description
+    fields["Tags"] = zim_tags(metadata.tags)
+    if metadata.long_description:  # python-libzim 2.1 "pascalizes" a key: LongDescription
+        fields["long_description"] = metadata.long_description  # would be Longdescription
     return fields
 
 
@@ -213,6 +212,18 @@ def _progress(items: list, enabled: bool):
 
 
 # ---------------------------------------------------------------- metadata
+# Kiwix's own tags (openZIM "Tags"): without `_ftindex:yes`, libkiwix lists the book as having
+# no full-text index; the rest are its defaults made true to what the package holds.
+KIWIX_TAGS = {"_ftindex": "yes", "_pictures": "yes", "_videos": "no", "_details": "yes"}
+
+
+def zim_tags(given: str | None) -> str:
+    """The tags given (`news;archive`), then Kiwix's own, unless given already."""
+    tags = [t.strip() for t in (given or "").split(";") if t.strip()]
+    named = {t.split(":", 1)[0] for t in tags}
+    return ";".join(tags + [f"{k}:{v}" for k, v in KIWIX_TAGS.items() if k not in named])
+
+
 def zim_metadata(out: Path, *, title: str, base_title: str, publisher: str, date: str,
                  name: str | None = None, description: str | None = None,
                  illustration: Path | None = None, tags: str | None = None,
