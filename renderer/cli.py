@@ -95,9 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build)
 
     package = commands.add_parser(
-        "package", parents=[common], help="write the catalog, the OPDS feed and a BagIt bag of DIST",
-        description="Write DIST/index.html and DIST/opds.xml from the build manifest, then a "
-                    "BagIt bag (sha256) of the whole package in DIST/bag.")
+        "package", parents=[common],
+        help="write the catalog, the OPDS feed, a BagIt bag (and a ZIM) of DIST",
+        description="Write DIST/index.html and DIST/opds.xml from the build manifest, with "
+                    "--zim a ZIM file of it all for Kiwix (DIST/NAME.zim), then a BagIt bag "
+                    "(sha256) of the whole package in DIST/bag.")
     package.add_argument("dist", type=Path, nargs="?", default=Path("dist"), metavar="DIST")
     package.add_argument("--title", default=None, help="title of the catalog page and feed "
                          "(default: \"Offline collection\", in the catalog's language)")
