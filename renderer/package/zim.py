@@ -180,7 +180,6 @@ class _FileItem(Item):
         return {Hint.FRONT_ARTICLE: self.article, Hint.COMPRESS: self.mimetype.startswith(_TEXT)}
 
 
-
 class _UnindexedPage(_FileItem):
     """A page that is not an article (the catalog): out of the full-text index. (An item
     without `get_indexdata` is read by libzim itself, as article pages are; one whose
