@@ -1,6 +1,7 @@
 """The BagIt bag (`dist/bag/`, made with the Library of Congress `bagit` package, sha256
 manifests): a copy of the package — the catalog, the feeds and the files the manifest records,
-nothing else in the folder — ready to copy to a stick or a share and to verify on arrival."""
+nothing else in the folder, and the ZIM when the same run made one — ready to copy to a stick
+or a share and to verify on arrival; `bag-info.txt` says what each kind of file is."""
 from __future__ import annotations
 
 import shutil
@@ -89,8 +90,8 @@ _KINDS = [
 
 
 def payload_descriptions(payload: list[Path]) -> list[str]:
-    """One line per kind of file the bag holds, `pattern: what it is` (e.g. `*/*.pdf: each
-    article as tagged PDF…`), in the order of _KINDS; only kinds present are listed."""
+    """One line per kind of file the bag holds, `pattern: what it is` (e.g. `data/SLUG/SLUG.pdf:
+    each article as tagged PDF…`), in the order of _KINDS; only kinds present are listed."""
     found: dict[int, list[Path]] = {}
     for path in payload:
         kind = next(i for i, (test, _) in enumerate(_KINDS) if test(path))
