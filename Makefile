@@ -7,7 +7,7 @@ OUT := dist
 CONTENT := content
 RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 
-.PHONY: html pdf epub all dist test check bench clean distclean system-deps import lock catalogs
+.PHONY: html pdf epub all dist zim test check bench clean distclean system-deps import lock catalogs
 
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
@@ -25,6 +25,11 @@ import: $(VENV)/.installed
 # The offline package: the above and a BagIt bag of it in dist/bag.
 dist: all
 	$(BIN)/renderer package $(OUT)
+
+# The same, with dist/NAME.zim for Kiwix (full-text search) in the bag too:
+#   make zim   [ZIM_FLAGS="--zim-name my-archive_en_all --illustration logo.png"]
+zim: all
+	$(BIN)/renderer package $(OUT) --zim $(ZIM_FLAGS)
 
 check: all
 	$(BIN)/renderer check $(OUT)
@@ -71,7 +76,7 @@ lock:
 		$$(sed -n 's/^\([A-Za-z0-9][A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
 
 clean:
-	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/manifest.json $(OUT)/.manifest.journal
+	rm -rf $(OUT)/*/ $(OUT)/.cache $(OUT)/*.html $(OUT)/*.xml $(OUT)/*.zim $(OUT)/manifest.json $(OUT)/.manifest.journal
 
 distclean: clean
 	rm -rf $(VENV)

@@ -96,16 +96,20 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build)
 
     package = commands.add_parser(
-        "package", parents=[common], help="write the catalog, the OPDS feed and a BagIt bag of DIST",
-        description="Write DIST/index.html and DIST/opds.xml from the build manifest, then a "
-                    "BagIt bag (sha256) of the whole package in DIST/bag.")
+        "package", parents=[common],
+        help="write the catalog, the OPDS feed, a BagIt bag (and a ZIM) of DIST",
+        description="Write DIST/index.html and DIST/opds.xml from the build manifest, with "
+                    "--zim a ZIM file of it all for Kiwix (DIST/NAME.zim), then a BagIt bag "
+                    "(sha256) of the whole package in DIST/bag.")
     package.add_argument("dist", type=Path, nargs="?", default=Path("dist"), metavar="DIST")
     package.add_argument("--title", default=None, help="title of the catalog page and feed "
                          "(default: \"Offline collection\", in the catalog's language)")
     _language_argument(package)
     package.add_argument("--organisation", default="Archive library",
-                         help="Source-Organization written in bag-info.txt")
+                         help="Source-Organization written in bag-info.txt (and the ZIM's "
+                              "Publisher)")
     _styles_argument(package)
+    _zim_arguments(package)
     package.set_defaults(run=_package)
 
     imp = commands.add_parser(
@@ -270,19 +274,65 @@ def _build(args) -> int:
     return EXIT_BAD_INPUT if summary.failures else 0
 
 
+def _zim_arguments(package):
+    zim = package.add_argument_group(
+        "the ZIM (Kiwix)", "A ZIM file of the whole package, for the Kiwix apps and "
+        "kiwix-serve (README, 'The offline library (Kiwix)').")
+    zim.add_argument("--zim", action="store_true",
+                     help="also write DIST/NAME.zim, with full-text search, and bag it too")
+    zim.add_argument("--zim-name", default=None, metavar="NAME",
+                     help="the ZIM's name and file name (default: from the title and the "
+                          "language, e.g. offline-collection_en_all)")
+    zim.add_argument("--illustration", type=Path, default=None, metavar="PNG",
+                     help="the ZIM's icon, a PNG, scaled to 48×48 (default: one the renderer "
+                          "draws)")
+    zim.add_argument("--zim-description", default=None, metavar="TEXT",
+                     help="one line (at most 80 characters) for Kiwix's library (default: "
+                          "'N articles, each as a web page, a PDF and an EPUB')")
+    zim.add_argument("--zim-long-description", default=None, metavar="TEXT",
+                     help="a longer description (at most 4000 characters)")
+    zim.add_argument("--zim-tags", default=None, metavar="TAGS",
+                     help="Kiwix tags, separated by ';' (e.g. 'news;archive')")
+
+
+_ZIM_ONLY = ("zim_name", "illustration", "zim_description", "zim_long_description", "zim_tags")
+
+
 def _package(args) -> int:
     from .collection import load_manifest
     from .package import write_package
 
+    given = [n for n in _ZIM_ONLY if getattr(args, n) is not None]
+    if given and not args.zim:
+        option = "--" + given[0].replace("_", "-")
+        raise RenderError(option, None, "describes the ZIM, which is written only with --zim; "
+                          "add --zim or leave it out")
     with claim(args.dist, create=False):
         if not load_manifest(args.dist):
             raise RenderError(args.dist, None, "no build manifest here; run `renderer build` "
                               "first")
         date = _package_date(args.dist)
+        zim = _zim_metadata(args, date) if args.zim else None
         bag = write_package(args.dist, _catalog_css(_styles(args)), date, title=args.title,
-                            organisation=args.organisation, language=args.language)
+                            organisation=args.organisation, language=args.language, zim=zim)
+    if zim:
+        print(args.dist / f"{zim.name}.zim")
     print(bag)
     return 0
+
+
+def _zim_metadata(args, date: datetime):
+    """The ZIM's metadata, every --zim option checked before anything is written."""
+    from .l10n import localizer
+    from .package import DEFAULT_TITLE
+    from .package.zim import zim_metadata
+
+    title = args.title or localizer(args.language).gettext(DEFAULT_TITLE)
+    return zim_metadata(args.dist, title=title, base_title=args.title or DEFAULT_TITLE,
+                        publisher=args.organisation, date=date.strftime("%Y-%m-%d"),
+                        name=args.zim_name, description=args.zim_description,
+                        illustration=args.illustration, tags=args.zim_tags,
+                        long_description=args.zim_long_description)
 
 
 def _language_argument(command):

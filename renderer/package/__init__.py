@@ -3,7 +3,8 @@
 The catalog (`index.html`) and the feeds (`opds.xml`, one per language in a multilingual
 collection) are written from the build manifest (entries.py), so they describe exactly what is
 in `dist/`; the manifest records the language feeds, so the feed of a language the collection no
-longer holds is removed. The bag (bag.py) holds a copy of it all.
+longer holds is removed. The bag (bag.py) holds a copy of it all, and, when one is asked for,
+a ZIM file of it all for Kiwix (zim.py).
 """
 from __future__ import annotations
 
@@ -51,9 +52,15 @@ def write_catalog(out: Path, title: str | None, css: str, updated: datetime,
 
 
 def write_package(out: Path, css: str, updated: datetime, *, title: str | None = None,
-                  organisation: str = "Archive library", language: str = "en") -> Path:
+                  organisation: str = "Archive library", language: str = "en",
+                  zim=None) -> Path:
     """The offline package of a built collection: catalog and feed, then a BagIt bag of it all.
     `css` is the catalog's screen style; `updated` dates the feed and bag (reproducible);
-    `language` is the catalog's."""
+    `language` is the catalog's. With `zim` (a zim.ZimMetadata) the ZIM is written after the
+    catalog it holds and before the bag that holds it."""
     write_catalog(out, title, css, updated, language)
-    return write_bag(out, organisation, updated)
+    written = None
+    if zim is not None:
+        from .zim import write_zim  # libzim is loaded only when a ZIM is asked for
+        written = write_zim(out, zim)
+    return write_bag(out, organisation, updated, zim=written)
