@@ -25,7 +25,7 @@ from pathlib import Path
 from . import __version__
 from .build import Options, build_article, find_articles, write_atomically
 from .errors import RenderError
-from .outdir import (is_language_feed, name_problem, remove_article, remove_files,
+from .outdir import (is_catalog_feed, name_problem, remove_article, remove_files,
                      reserved_name_error, safe_relative)
 from .reader import find_source, read_article
 
@@ -34,8 +34,9 @@ MANIFEST = "manifest.json"
 # killed outright (SIGKILL, power cut) keeps what it finished. Hidden, so no article can take
 # the name, and never part of the package.
 JOURNAL = ".manifest.journal"
-# The manifest's record of the catalog's feeds of one language each (`opds-fr.xml`), written
-# with the catalog: the next catalog removes those of a language the collection lost.
+# The manifest's record of the catalog's feeds besides opds.xml/.json (a language's, a year's,
+# a page: `opds-fr.xml`, `opds.year-2024.json`, `opds.page-2.xml`), written with the catalog:
+# the next catalog removes those of a language, a year or a page the collection lost.
 CATALOG = "catalog"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 _FACTS = ("title", "language", "published", "publisher", "identifier", "rights")
@@ -307,18 +308,19 @@ def save_manifest(out: Path, articles: dict):
 
 
 def load_catalog_files(out: Path) -> list[str]:
-    """The language feeds the manifest records for the catalog, each a name the catalog
-    writes (`opds-fr.xml`): the manifest is untrusted, and anything else in the record is
+    """The feeds the manifest records for the catalog (a language's, a year's, the pages of a
+    long feed), each a name the catalog writes (`opds-fr.xml`, `opds.year-2024.json`,
+    `opds.page-2.xml`): the manifest is untrusted, and anything else in the record is
     ignored, so no other file can be removed or bagged through it."""
     try:
         names = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8")).get(CATALOG)
     except (ValueError, AttributeError, OSError):
         return []
-    return sorted({n for n in names if is_language_feed(n)}) if isinstance(names, list) else []
+    return sorted({n for n in names if is_catalog_feed(n)}) if isinstance(names, list) else []
 
 
 def record_catalog_files(out: Path, names):
-    """Put the catalog's language feeds in the manifest, leaving its articles (and a killed
+    """Put the catalog's feeds (all but `opds.xml` and `opds.json`) in the manifest, leaving its articles (and a killed
     build's journal) as they are."""
     path = Path(out) / MANIFEST
     try:

@@ -17,11 +17,16 @@ from .errors import RenderError
 
 LOCK = ".lock"
 # What the package itself writes at the top of the output folder: no article may take these.
-RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", ".cache", LOCK)
-# The catalog's feed of one language, `opds-fr.xml`, `opds-pt-BR.xml` (a BCP 47 tag as
-# langcodes writes it): names of that shape are the package's too, whatever follows `opds-`.
-_FEED_SHAPE = re.compile(r"opds-.*\.xml", re.IGNORECASE | re.DOTALL)
-_LANGUAGE_FEED = re.compile(r"opds-[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8}){0,15}\.xml")
+RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", "opds.json", "opds.png", ".cache",
+            LOCK)
+# The catalog's other feeds: `opds-fr.xml` (a language: a BCP 47 tag as langcodes writes it),
+# `opds.year-2024.xml` (a year), `opds.page-2.xml` (a page of a long feed, also
+# `opds-fr.page-2.xml`), each also as `.json` (OPDS 2.0). Names of the shape `opds-….xml`,
+# `opds.….json` and the like are the package's, whatever stands between.
+_FEED_SHAPE = re.compile(r"opds[.-].*\.(xml|json)", re.IGNORECASE | re.DOTALL)
+_CATALOG_FEED = re.compile(r"opds(-[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8}){0,15}|\.year-[0-9]{4})?"
+                           r"(\.page-[1-9][0-9]{0,5})?\.(xml|json)")
+FEED_NAMES = "opds-TAG.xml, opds.year-YYYY.xml, opds.page-N.xml, and the same in .json"
 
 
 def name_problem(name: str) -> str | None:
@@ -29,7 +34,7 @@ def name_problem(name: str) -> str | None:
     if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
         return "is not a plain folder name"
     if name.casefold() in RESERVED or _FEED_SHAPE.fullmatch(name):
-        return f"is one of the package's own names ({', '.join(RESERVED)}, opds-TAG.xml)"
+        return f"is one of the package's own names ({', '.join(RESERVED)}, {FEED_NAMES})"
     if name.startswith("."):
         return "starts with '.', which marks the package's hidden files"
     return None
@@ -39,13 +44,15 @@ def language_feed_name(tag: str) -> str | None:
     """The file name of the catalog's feed of one language (`opds-pt-BR.xml`), or None for a
     tag that cannot name a file safely (the manifest it comes from is untrusted)."""
     name = f"opds-{tag}.xml"
-    return name if is_language_feed(name) else None
+    return name if is_catalog_feed(name) else None
 
 
-def is_language_feed(name) -> bool:
-    """Whether `name` is one the catalog gives a language's feed: what the manifest may ask
-    the catalog to remove, at the top of the output folder, and nothing else."""
-    return isinstance(name, str) and _LANGUAGE_FEED.fullmatch(name) is not None
+def is_catalog_feed(name) -> bool:
+    """Whether `name` is one the catalog gives a feed besides `opds.xml` and `opds.json` (a
+    language's, a year's, a page of one): what the manifest may ask the catalog to remove
+    or bag, at the top of the output folder, and nothing else."""
+    return isinstance(name, str) and name not in ("opds.xml", "opds.json") \
+        and _CATALOG_FEED.fullmatch(name) is not None
 
 
 def refuse_reserved(folder: Path):

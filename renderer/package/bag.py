@@ -13,7 +13,7 @@ from .. import NAME, __version__
 from ..collection import load_catalog_files, load_manifest
 from ..errors import RenderError
 from ..outdir import safe_relative
-from .opds import FEED
+from .opds import COVER, FEED, FEED_JSON
 
 BAG = "bag"
 
@@ -21,7 +21,8 @@ BAG = "bag"
 def payload_files(out: Path) -> list[Path]:
     """The package's files, relative to OUT: the catalog page, its feeds and files, and every
     output the manifest records. The bag copies them; the ZIM holds them too."""
-    payload = [Path(n) for n in ("index.html", FEED, *load_catalog_files(out))]
+    payload = [Path(n) for n in ("index.html", FEED, FEED_JSON, COVER,
+                                  *load_catalog_files(out))]
     for slug, entry in sorted(load_manifest(out).items()):
         payload += [Path(slug, *PurePosixPath(name).parts) for name in sorted(entry["outputs"])
                     if safe_relative(name)]
@@ -76,6 +77,9 @@ _KINDS = [
     (lambda p: p == Path("index.html"), "the catalog page (HTML), which links every article"),
     (lambda p: len(p.parts) == 1 and p.name.startswith("opds") and p.suffix == ".xml",
      "OPDS 1.2 acquisition feeds, for e-reader apps"),
+    (lambda p: len(p.parts) == 1 and p.name.startswith("opds") and p.suffix == ".json",
+     "OPDS 2.0 feeds (JSON) of the same, for e-reader apps"),
+    (lambda p: p == Path(COVER), "the image the OPDS feeds show for each article"),
     (lambda p: len(p.parts) == 1 and p.suffix == ".zim",
      "the whole collection as one ZIM file (Kiwix), with a full-text index"),
     (lambda p: len(p.parts) == 1, "files of the catalog page"),

@@ -39,7 +39,8 @@ def catalog_entries(out: Path, language: str = "en") -> list[dict]:
             if name in entry["outputs"]:
                 (_, rel), media_type = MEDIA[suffix], media_type_of(name)
                 size = entry["outputs"][name]
-                files.append(dict(href=f"{quote(slug)}/{quote(name)}", media_type=media_type,
+                files.append(dict(name=name, href=f"{quote(slug)}/{quote(name)}",
+                                  media_type=media_type,
                                   label=labels[suffix], rel=rel, bytes=size,
                                   size=t.file_size(size)))
         if files:  # an article that never built has nothing to list

@@ -32,6 +32,7 @@ from ..collection import load_manifest
 from ..errors import RenderError
 from ..media import media_type
 from .bag import checked_source, payload_files
+from .cover import draw_book
 
 ZIM_SUFFIX = ".zim"
 ILLUSTRATION_EDGE = 48  # Kiwix's library shows the 48×48 illustration (Illustration_48x48@1)
@@ -43,7 +44,8 @@ _MORE_TYPES = {".xml": "application/xml", ".json": "application/json",
                ".js": "text/javascript", ".txt": "text/plain", ".svg": "image/svg+xml"}
 _TEXT = ("text/", "application/xml", "application/atom+xml", "application/json",
          "image/svg+xml")
-_FEED_TYPE = "application/atom+xml;profile=opds-catalog"
+_FEED_TYPES = {".xml": "application/atom+xml;profile=opds-catalog",
+               ".json": "application/opds+json"}
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,8 @@ def _file_title(relative: Path, manifest: dict) -> str:
 
 def _media_type(relative: Path) -> str:
     if relative.parent == Path(".") and relative.name.lower().startswith("opds") \
-            and relative.suffix.lower() == ".xml":
-        return _FEED_TYPE
+            and relative.suffix.lower() in _FEED_TYPES:
+        return _FEED_TYPES[relative.suffix.lower()]
     return media_type(relative, _MORE_TYPES.get(relative.suffix.lower(),
                                                 "application/octet-stream"))
 
@@ -310,21 +312,9 @@ def creator_of(publishers) -> str:
 
 # ---------------------------------------------------------------- the illustration
 def draw_illustration() -> bytes:
-    """The renderer's 48×48 icon: an open book, white on blue (4.5:1 and more), the same
-    bytes every time."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (ILLUSTRATION_EDGE, ILLUSTRATION_EDGE), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((0, 0, 47, 47), radius=8, fill=(22, 64, 120, 255))
-    draw.polygon([(6, 12), (23, 15), (23, 38), (6, 35)], fill=(255, 255, 255, 255))
-    draw.polygon([(25, 15), (42, 12), (42, 35), (25, 38)], fill=(255, 255, 255, 255))
-    for y in (19, 24, 29):  # lines of text on each page
-        draw.line([(9, y), (20, y + 1)], fill=(22, 64, 120, 255), width=1)
-        draw.line([(28, y + 1), (39, y)], fill=(22, 64, 120, 255), width=1)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    """The renderer's 48×48 icon: an open book, white on blue (the same picture as the OPDS
+    feeds' cover image, cover.py), the same bytes every time."""
+    return draw_book(ILLUSTRATION_EDGE)
 
 
 def read_illustration(path: Path) -> bytes:
