@@ -25,7 +25,7 @@ RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", "opds.json", "opds
 # `opds.….json` and the like are the package's, whatever stands between.
 _FEED_SHAPE = re.compile(r"opds[.-].*\.(xml|json)", re.IGNORECASE | re.DOTALL)
 _CATALOG_FEED = re.compile(r"opds(-[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8}){0,15}|\.year-[0-9]{4})?"
-                           r"(\.page-[1-9][0-9]{0,5})?\.(xml|json)")
+                           r"(\.page-([2-9]|[1-9][0-9]{1,5}))?\.(xml|json)")  # page 1 is the feed itself
 FEED_NAMES = "opds-TAG.xml, opds.year-YYYY.xml, opds.page-N.xml, and the same in .json"
 
 

@@ -242,7 +242,11 @@ def multilingual(tmp_path_factory):
 
 
 def facets(feed) -> list:
-    return feed.findall(f"{{{ATOM}}}link[@rel='{FACET}']")
+    """The feed's language facets (its year facets are tests/test_opds.py's)."""
+    links = feed.findall(f"{{{ATOM}}}link[@rel='{FACET}']")
+    group = f"{{{OPDS}}}facetGroup"
+    years = {f.get(group) for f in links if f.get("href").startswith("opds.year-")}
+    return [f for f in links if f.get(group) not in years]
 
 
 def assert_valid_feed(path: Path):
@@ -366,8 +370,11 @@ def test_a_language_gone_from_the_collection_takes_its_feed_with_it(tmp_path):
                      + "Text.\n", images=())
     stray = dist / "opds-xx.xml"  # a file of that shape the renderer did not write
 
-    def feeds():
-        return sorted(p.name for p in dist.glob("opds-*.xml") if p != stray)
+    def feeds():  # each in OPDS 1.2 (XML) and 2.0 (JSON)
+        return sorted(p.name for p in dist.glob("opds-*.*") if p != stray)
+
+    def both(*tags):
+        return sorted(f"opds-{tag}{suffix}" for tag in tags for suffix in (".json", ".xml"))
 
     def bagged():
         run_cli("package", dist)
@@ -379,18 +386,18 @@ def test_a_language_gone_from_the_collection_takes_its_feed_with_it(tmp_path):
         return json.loads((dist / "manifest.json").read_text())["catalog"]
 
     run_cli("build", content, "--out", dist, "-j", "2")
-    assert feeds() == recorded() == ["opds-de.xml", "opds-en.xml", "opds-fr.xml"]
-    assert {"data/opds-de.xml", "data/opds-en.xml", "data/opds-fr.xml"} <= set(bagged())
+    assert feeds() == recorded() == both("de", "en", "fr")
+    assert {f"data/{name}" for name in both("de", "en", "fr")} <= set(bagged())
     stray.write_text("the librarian's own file")
 
     shutil.rmtree(content / "de")
     assert "1 removed" in run_cli("build", content, "--out", dist).stdout
-    assert feeds() == recorded() == ["opds-en.xml", "opds-fr.xml"]
+    assert feeds() == recorded() == both("en", "fr")
     root = etree.parse(str(dist / "opds.xml")).getroot()
     assert [f.get("href") for f in facets(root)] == ["opds.xml", "opds-en.xml", "opds-fr.xml"]
     page = lxml.html.parse(str(dist / "index.html")).getroot()
     assert [a.get("href") for a in page.xpath("//nav//a")] == ["#language-en", "#language-fr"]
-    assert "data/opds-de.xml" not in bagged()
+    assert not {"data/opds-de.xml", "data/opds-de.json"} & set(bagged())
 
     shutil.rmtree(content / "fr")  # one language left: nothing to group or filter
     assert "1 removed" in run_cli("build", content, "--out", dist).stdout
@@ -399,5 +406,5 @@ def test_a_language_gone_from_the_collection_takes_its_feed_with_it(tmp_path):
     page = lxml.html.parse(str(dist / "index.html")).getroot()
     assert page.xpath("//nav") == [] and heading_levels(page) == [1, 2]
     assert bagged() == ["data/en/en.epub", "data/en/en.html", "data/en/en.pdf",
-                        "data/index.html", "data/opds.xml"]
+                        "data/index.html", "data/opds.json", "data/opds.png", "data/opds.xml"]
     assert stray.read_text() == "the librarian's own file"

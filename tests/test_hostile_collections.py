@@ -87,10 +87,10 @@ def test_deleted_article_removes_only_recorded_files_never_through_links(tmp_pat
     assert set(json.loads((out / "manifest.json").read_text())["articles"]) == {"a"}
 
 
-def test_the_catalog_record_removes_only_language_feeds_at_the_top_never_through_links(
+def test_the_catalog_record_removes_only_catalog_feeds_at_the_top_never_through_links(
         tmp_path):
-    """The manifest's list of the catalog's language feeds is untrusted too: a name that is
-    not `opds-TAG.xml` (a path out, an article's output, the main feed) is ignored, and a
+    """The manifest's list of the catalog's feeds is untrusted too: a name that is not one
+    the catalog writes (a path out, an article's output, the main feeds) is ignored, and a
     recorded feed that is a symbolic link is not followed, nor bagged."""
     import bagit
     content, out = tmp_path / "content", tmp_path / "out"
@@ -98,19 +98,39 @@ def test_the_catalog_record_removes_only_language_feeds_at_the_top_never_through
     run_cli("build", content, "--out", out, "-j", "1")
     victim = tmp_path / "victim.xml"
     victim.write_text("keep me")
-    (out / "opds-zz.xml").symlink_to(victim)
+    links = ["opds-zz.xml", "opds.year-2024.json", "opds.page-2.xml"]
+    for name in links:
+        (out / name).symlink_to(victim)
     manifest = json.loads((out / "manifest.json").read_text())
-    manifest["catalog"] = ["../victim.xml", str(victim), "a/a.html", "opds.xml", "opds-zz.xml"]
+    manifest["catalog"] = ["../victim.xml", str(victim), "a/a.html", "opds.xml", "opds.json",
+                           "opds.png", *links]
     (out / "manifest.json").write_text(json.dumps(manifest))
     result = run_cli("build", content, "--out", out)
     assert "0 built, 1 unchanged" in result.stdout and result.stderr == ""
-    assert victim.read_text() == "keep me" and (out / "opds-zz.xml").is_symlink()
-    assert (out / "a" / "a.html").is_file() and (out / "opds.xml").is_file()
+    assert victim.read_text() == "keep me" and all((out / n).is_symlink() for n in links)
+    assert (out / "a" / "a.html").is_file()
+    assert all((out / n).is_file() for n in ("opds.xml", "opds.json", "opds.png"))
     assert json.loads((out / "manifest.json").read_text())["catalog"] == []
     run_cli("package", out)
     bag = bagit.Bag(str(out / "bag"))
     bag.validate()
-    assert "data/opds-zz.xml" not in bag.payload_files()
+    assert not {f"data/{n}" for n in links} & set(bag.payload_files())
+
+
+@pytest.mark.parametrize("name, written", [
+    ("opds-fr.xml", True), ("opds-pt-BR.json", True), ("opds.year-2024.xml", True),
+    ("opds.page-2.json", True), ("opds-fr.page-12.xml", True),
+    ("opds.year-1999.page-3.json", True),
+    ("opds.xml", False), ("opds.json", False),  # always written: never removed through it
+    ("opds.png", False), ("opds.page-1.xml", False), ("opds.page-02.xml", False),
+    ("opds.year-24.xml", False), ("opds.page-2.txt", False), ("sub/opds.page-2.xml", False),
+    ("../opds-fr.xml", False), ("OPDS.PAGE-2.XML", False), ("opds-fr.xml\n", False),
+    ("opds-x/y.xml", False), ("opds.year-2024.page-2.page-3.xml", False), (7, False)])
+def test_only_names_the_catalog_writes_are_catalog_feeds(name, written):
+    """What load_catalog_files keeps of the manifest's record (and so what a catalog may
+    remove or bag through it)."""
+    from renderer.outdir import is_catalog_feed
+    assert is_catalog_feed(name) is written
 
 
 @pytest.mark.parametrize("text", [
@@ -278,27 +298,30 @@ def test_outputs_of_a_failed_then_deleted_article_are_removed_and_never_bagged(t
     bag = bagit.Bag(str(out / "bag"))
     bag.validate()
     assert sorted(bag.payload_files()) == sorted(
-        ["data/index.html", "data/opds.xml", "data/a/a.html", "data/a/a.pdf", "data/a/a.epub"])
+        ["data/index.html", "data/opds.xml", "data/opds.json", "data/opds.png", "data/a/a.html",
+         "data/a/a.pdf", "data/a/a.epub"])
 
 
 # ---------------------------------------------------------------- 7. names
-RESERVED = ["bag", "manifest.json", "index.html", "opds.xml", ".cache", ".lock", ".hidden",
-            "opds-fr.xml"]  # the shape of a language's feed
+RESERVED = ["bag", "manifest.json", "index.html", "opds.xml", "opds.json", "opds.png", ".cache",
+            ".lock", ".hidden",
+            "opds-fr.xml", "opds-fr.json", "opds.year-2024.xml", "opds.page-2.json"]  # feeds
 
 
 def test_article_folders_named_like_the_package_are_refused_and_others_build(tmp_path):
     import bagit
     content, out = tmp_path / "content", tmp_path / "out"
-    for name in RESERVED + ["good"]:
+    for name in RESERVED + ["good", "opds-guide"]:  # not a feed's name: an article may take it
         make_article(content / name, FRONT + "Text.\n", images=())
     result = run_cli("build", content, "--out", out, "-j", "1", check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "1 built, 0 unchanged, 0 removed, 8 failed" in result.stdout
+    assert f"2 built, 0 unchanged, 0 removed, {len(RESERVED)} failed" in result.stdout
     for name in RESERVED:
         line, = [l for l in result.stderr.splitlines() if l.startswith(f"{content / name}: ")]
         assert f"folder name '{name}'" in line and "rename the article folder" in line
-    assert set(json.loads((out / "manifest.json").read_text())["articles"]) == {"good"}
-    assert "0 built, 1 unchanged" in run_cli("build", content, "--out", out, check=False).stdout
+    assert set(json.loads((out / "manifest.json").read_text())["articles"]) == {
+        "good", "opds-guide"}
+    assert "0 built, 2 unchanged" in run_cli("build", content, "--out", out, check=False).stdout
     run_cli("package", out)
     bagit.Bag(str(out / "bag")).validate()
     refused = run_main("render", content / "index.html", "--out", tmp_path / "rendered",

@@ -107,8 +107,9 @@ def _from_package(package) -> Accessibility:
     for meta in package.xpath("opf:metadata/opf:meta", namespaces=_NS):
         name = meta.get("property") or meta.get("name")
         text = meta.text if meta.get("property") else meta.get("content")
-        if name in _PROPERTIES and meta.get("refines") is None and text and text.strip():
-            values[_PROPERTIES[name]].append(" ".join(text.split()))
+        if name in _PROPERTIES and meta.get("refines") is None and text and text.strip(" \t\r\n"):
+            # XML's white space only: a French summary keeps its narrow no-break spaces
+            values[_PROPERTIES[name]].append(re.sub(r"[ \t\r\n]+", " ", text).strip(" "))
             if name == "schema:accessibilitySummary" and language is None:
                 language = meta.xpath("string(ancestor-or-self::*[@xml:lang][1]/@xml:lang)")
     for link in package.xpath("opf:metadata/opf:link[@rel='dcterms:conformsTo']", namespaces=_NS):
