@@ -12,7 +12,7 @@ RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
 
-# The whole collection, in parallel, redoing only what changed; plus index.html and opds.xml.
+# The whole collection, in parallel, redoing only what changed; plus index.html and the OPDS feeds.
 all: $(VENV)/.installed
 	$(BIN)/renderer build $(CONTENT) --out $(OUT)
 

@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         "build", parents=[common], help="build a whole collection, in parallel, redoing only what changed",
         description="Render every article folder under CONTENT into OUT (HTML, PDF, EPUB) with "
                     "a process per core; skip articles whose inputs did not change (OUT/manifest.json), "
-                    "remove outputs of deleted articles, and write OUT/index.html and OUT/opds.xml.")
+                    "remove outputs of deleted articles, and write OUT/index.html and the OPDS "
+                    "feeds (OUT/opds.xml, OUT/opds.json).")
     build.add_argument("content", type=Path, metavar="CONTENT")
     build.add_argument("-o", "--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
@@ -86,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"longest edge of photos in the outputs (default {DEFAULT_MAX_EDGE}; never upscaled)")
     build.add_argument("--jpeg-quality", type=int, default=DEFAULT_QUALITY, metavar="Q",
                        help=f"JPEG quality of re-encoded photos (default {DEFAULT_QUALITY})")
-    build.add_argument("--title", default=None, help="title of the catalog page and feed "
+    build.add_argument("--title", default=None, help="title of the catalog page and feeds "
                        "(default: \"Offline collection\", in the catalog's language)")
     _language_argument(build)
     build.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
@@ -97,12 +98,16 @@ def _parser() -> argparse.ArgumentParser:
 
     package = commands.add_parser(
         "package", parents=[common],
-        help="write the catalog, the OPDS feed, a BagIt bag (and a ZIM) of DIST",
-        description="Write DIST/index.html and DIST/opds.xml from the build manifest, with "
-                    "--zim a ZIM file of it all for Kiwix (DIST/NAME.zim), then a BagIt bag "
-                    "(sha256) of the whole package in DIST/bag.")
+        help="write the catalog, the OPDS feeds, a BagIt bag (and a ZIM) of DIST",
+        description="Write DIST/index.html and the OPDS feeds from the build manifest: "
+                    "DIST/opds.xml (OPDS 1.2) and DIST/opds.json (OPDS 2.0), each entry with "
+                    "its EPUB's accessibility metadata, its language and its files' sizes; in "
+                    "a larger collection also a feed per language (opds-fr.xml) and per year "
+                    "(opds.year-2024.xml), and pages of 500 (opds.page-2.xml). With --zim, a "
+                    "ZIM file of it all for Kiwix (DIST/NAME.zim); then a BagIt bag (sha256) "
+                    "of the whole package in DIST/bag.")
     package.add_argument("dist", type=Path, nargs="?", default=Path("dist"), metavar="DIST")
-    package.add_argument("--title", default=None, help="title of the catalog page and feed "
+    package.add_argument("--title", default=None, help="title of the catalog page and feeds "
                          "(default: \"Offline collection\", in the catalog's language)")
     _language_argument(package)
     package.add_argument("--organisation", default="Archive library",
