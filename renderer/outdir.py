@@ -17,7 +17,8 @@ from .errors import RenderError
 
 LOCK = ".lock"
 # What the package itself writes at the top of the output folder: no article may take these.
-RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", ".cache", LOCK)
+PLAYLIST = "audiobooks.m3u8"
+RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", PLAYLIST, ".cache", LOCK)
 # The catalog's feed of one language, `opds-fr.xml`, `opds-pt-BR.xml` (a BCP 47 tag as
 # langcodes writes it): names of that shape are the package's too, whatever follows `opds-`.
 _FEED_SHAPE = re.compile(r"opds-.*\.xml", re.IGNORECASE | re.DOTALL)
