@@ -2,7 +2,8 @@
 
 Both encoders get fixed settings and write no time or encoder-version tag that changes from run
 to run, so the same samples give the same bytes: LAME (Debian `lame`) at a constant 32 kbit/s
-mono (speech from espeak-ng has little above 5 kHz), ffmpeg's native AAC at 48 kbit/s with
+mono (speech from espeak-ng has little above 5 kHz), ffmpeg's native AAC (its fast coder: a third
+of the time of the default for the same size) at 48 kbit/s with
 `-fflags +bitexact` and metadata only from our own ffmetadata file.
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ def encode_mp3(pcm: bytes) -> bytes:
         raw, out = Path(folder) / "track.raw", Path(folder) / "track.mp3"
         raw.write_bytes(pcm)
         _run("lame", ["-r", "-s", f"{SAMPLE_RATE / 1000:g}", "--bitwidth", "16", "--signed",
-                      "--little-endian", "-m", "m", "--cbr", "-b", str(MP3_KBPS), "-q", "2",
+                      "--little-endian", "-m", "m", "--cbr", "-b", str(MP3_KBPS), "-q", "5",
                       "--quiet", str(raw), str(out)])
         return out.read_bytes()
 
@@ -56,7 +57,7 @@ def encode_m4b(pcm: bytes, chapters: list[Chapter], tags: dict[str, str]) -> byt
         _run("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-f", "s16le",
                         "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw),
                         "-f", "ffmetadata", "-i", str(meta), "-map", "0:a",
-                        "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac",
+                        "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-aac_coder", "fast",
                         "-b:a", f"{AAC_KBPS}k", "-fflags", "+bitexact", "-flags:a", "+bitexact",
                         "-movflags", "+faststart", "-f", "ipod", str(out)])
         return out.read_bytes()

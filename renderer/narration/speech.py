@@ -48,8 +48,11 @@ def spoken_units(xhtml: str, language: str) -> tuple[str, list[Unit]]:
         if local_name(element.tag) == "img":
             if not element.get("id"):
                 element.set("id", ids.new())
+            # Translators: said before a picture's text alternative in the narration
+            # ("Image: A wide river bends…"), so that a listener knows what is described.
+            image = t.label(t.gettext("Image"))
             units.append(Unit(element.get("id"), item.role, item.text,
-                              t.label(t.gettext("Image")) + speakable(item.text, t), heading))
+                              image + speakable(item.text, t), heading))
             continue
         before = _column_header(element, t)
         for number, (span_id, text) in enumerate(wrap_sentences(element, ids, language)):
@@ -237,6 +240,7 @@ _HASH_NAMES = {32: "MD5", 40: "SHA-1", 64: "SHA-256", 128: "SHA-512"}
 # A VIRIN (200103-M-ZX256-1032Y), a catalogue number (AR-2022-0001): groups of capitals and
 # digits joined by hyphens, with at least one digit and one capital.
 _IDENTIFIER = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]+(?:-[A-Z0-9]+)+\b")
+_DOTTED = re.compile(r"\b\d+(?:\.\d+){2,}\b")  # a version, "0.1.0"; an IP address
 _ALGORITHM = re.compile(r"(?:SHA|MD)-?\d+")  # a name, said as one: "SHA-256"
 _ENGLISH = {"Gen.": "General", "Lt. Gen.": "Lieutenant General", "Sgt.": "Sergeant",
             "Lt.": "Lieutenant", "Col.": "Colonel", "Maj.": "Major", "Capt.": "Captain",
@@ -253,21 +257,26 @@ _ENGLISH_WORDS = re.compile(r"(?<![\w.])(" + "|".join(
 def speakable(text: str, t) -> str:
     """`text` as the voice should say it, in the localizer `t`'s language."""
     text = _URL.sub(lambda m: _web_address(m.group(0), t), text)
+    # Translators: what the narration says for a UUID (a long random identifier), which the
+    # reader finds written out in the text.
     text = _UUID.sub(lambda m: t.gettext("UUID, see text"), text)
     text = _HASH.sub(lambda m: _hash(m.group(0), t), text)
     text = _IDENTIFIER.sub(lambda m: m.group(0) if _ALGORITHM.fullmatch(m.group(0))
                            else spelled(m.group(0)), text)
     if t.english:
         text = _ENGLISH_WORDS.sub(lambda m: _ENGLISH[m.group(1)], text)
+    if t.primary == "ar":  # espeak-ng 1.51's Arabic reads "0.1.0" differently from run to run
+        text = _DOTTED.sub(lambda m: " . ".join(m.group(0).split(".")), text)
     return " ".join(text.split())
 
 
 def _web_address(url: str, t) -> str:
-    url = url.rstrip(".,;:!?)]")
+    after = url[len(url.rstrip(".,;:!?)]")):]  # the sentence's punctuation, not the address's
+    url = url[:len(url) - len(after)]
     host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url, flags=re.IGNORECASE).split("/")[0]
     # Translators: what the narration says for a web address: its site, then that the
     # whole address is in the text ("web address on example.org, see text").
-    return t.gettext("web address on %(host)s, see text") % {"host": host.split(":")[0]}
+    return t.gettext("web address on %(host)s, see text") % {"host": host.split(":")[0]} + after
 
 
 def _hash(token: str, t) -> str:

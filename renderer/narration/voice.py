@@ -30,8 +30,13 @@ INSTALL = "install espeak-ng (`tools/system-deps.sh narration`, README 'Listenin
 def _run(arguments: list[str], text: str | None = None) -> subprocess.CompletedProcess:
     if shutil.which(ENGINE) is None:
         raise RenderError(ENGINE, None, f"not found; {INSTALL}")
-    return subprocess.run([ENGINE, *arguments], input=text, capture_output=True, check=True,
-                          text=text is not None, timeout=120)
+    done = subprocess.run([ENGINE, *arguments], input=text.encode() if text is not None else None,
+                          capture_output=True, timeout=120)
+    if done.returncode:
+        message = " ".join(done.stderr.decode(errors="replace").split())[-300:]
+        raise RenderError(ENGINE, None, f"failed ({message}); check that the Debian package "
+                          "espeak-ng is installed and whole")
+    return done
 
 
 @lru_cache(maxsize=None)
@@ -43,14 +48,20 @@ def engine_version() -> str:
 
 @lru_cache(maxsize=None)
 def installed_voices() -> frozenset[str]:
-    """The language names espeak-ng has a voice for ('en-us', 'ar', 'pt-br'…), lower case."""
-    lines = _run(["--voices"]).stdout.decode().splitlines()[1:]
-    return frozenset(line.split()[1].lower() for line in lines if len(line.split()) > 1)
+    """The names espeak-ng takes for `-v`, lower case: each voice's language ('en-us', 'ar',
+    'pt-br'…) and its file's name ('en' for gmw/en, British English)."""
+    names = set()
+    for line in _run(["--voices"]).stdout.decode().splitlines()[1:]:
+        columns = line.split()
+        if len(columns) > 4 and not columns[4].startswith("mb/"):  # MBROLA: a separate download
+            names |= {columns[1].lower(), columns[4].rsplit("/", 1)[-1].lower()}
+    return frozenset(names)
 
 
 def voice_for(language: str) -> str | None:
     """The espeak-ng voice of a BCP 47 tag: the most specific installed one ('pt-BR' →
-    'pt-br', 'ar-EG' → 'ar', 'zh-Hant' → 'cmn'); None when espeak-ng has none."""
+    'pt-br', 'en-US' → 'en-us', 'ar-EG' → 'ar', 'zh-Hant' → 'cmn'); None when espeak-ng has
+    none."""
     parts = language.lower().replace("_", "-").split("-")
     for size in range(len(parts), 0, -1):
         tag = "-".join(parts[:size])
