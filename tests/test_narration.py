@@ -23,7 +23,8 @@ from renderer.narration.speech import sentence_starts, speakable, spelled
 from renderer.l10n import localizer
 from renderer.reader import read_article
 
-from conftest import CORPUS, FRONT, SEED_ARTICLE, epub_with, make_article, run_cli, run_epubchecks
+from conftest import (CORPUS, FRONT, SEED_ARTICLE, assert_refused, epub_with, make_article,
+                      run_cli, run_epubchecks)
 
 pytestmark = pytest.mark.skipif(not all(shutil.which(p) for p in ("espeak-ng", "lame", "ffmpeg",
                                                                    "ffprobe", "sox")),
@@ -372,6 +373,16 @@ def test_catalog_and_feed_offer_the_listening_editions(listening):
                for slug in ARTICLES)
     bagged = (listening / "bag" / "manifest-sha256.txt").read_text(encoding="utf-8")
     assert "audiobooks.m3u8" in bagged and ".narrated.epub" in bagged
+    info = (listening / "bag" / "bag-info.txt").read_text(encoding="utf-8")
+    assert "data/SLUG/SLUG.narrated.epub: each article as EPUB 3 read aloud" in info
+    assert "data/SLUG/SLUG.m4b: each article as an audiobook (M4B)" in info
+    assert "data/audiobooks.m3u8: a playlist (M3U8) of the audiobooks" in info
+
+
+def test_an_article_folder_cannot_take_the_playlist_name(tmp_path):
+    article = make_article(tmp_path / "content" / "audiobooks.m3u8", FRONT + "Text.\n", images=())
+    assert_refused(article, tmp_path / "out", None, "folder name 'audiobooks.m3u8'",
+                   "rename the article folder")
 
 
 def test_the_catalog_names_the_editions_in_its_language(listening, tmp_path):
