@@ -141,7 +141,8 @@ def render_article(article: Path, options: Options = Options(), *,
         def epub(narration=None) -> bytes:
             return render_epub(
                 doc, images,
-                {n: confined_file(options.styles, n).read_bytes() for n in ("base.css", "epub.css")},
+                {n: confined_file(options.styles, n).read_bytes()
+                 for n in ("base.css", "epub.css")},
                 build_date, sizes, provenance=facts, page_starts=layout.page_starts,
                 page_source=localizer(doc.metadata.language).gettext(
                     "%(title)s (PDF edition, A4: %(file)s)") % {"title": doc.metadata.title,

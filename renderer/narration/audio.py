@@ -29,9 +29,9 @@ class Chapter:
     title: str
 
 
-def milliseconds(pcm: bytes) -> int:
-    """The duration of 16-bit mono PCM, to the millisecond (rounded down)."""
-    return len(pcm) // 2 * 1000 // SAMPLE_RATE
+def milliseconds(samples: int) -> int:
+    """The time of a sample of the track, to the millisecond (rounded down)."""
+    return samples * 1000 // SAMPLE_RATE
 
 
 def silence(ms: int) -> bytes:
@@ -57,8 +57,9 @@ def encode_m4b(pcm: bytes, chapters: list[Chapter], tags: dict[str, str]) -> byt
         _run("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-f", "s16le",
                         "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw),
                         "-f", "ffmetadata", "-i", str(meta), "-map", "0:a",
-                        "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-aac_coder", "fast",
-                        "-b:a", f"{AAC_KBPS}k", "-fflags", "+bitexact", "-flags:a", "+bitexact",
+                        "-map_metadata", "1", "-map_chapters", "1",
+                        "-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{AAC_KBPS}k",
+                        "-fflags", "+bitexact", "-flags:a", "+bitexact",
                         "-movflags", "+faststart", "-f", "ipod", str(out)])
         return out.read_bytes()
 

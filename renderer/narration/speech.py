@@ -108,17 +108,20 @@ _OTHER_END = re.compile(r"[。！？][」』”’)]*\s*(?=\S)|[؟۔।॥][\"�
 
 def sentence_starts(text: str) -> list[int]:
     """Offsets where a new sentence begins in `text` (after the end of the one before)."""
-    starts = []
-    for match in _LATIN_END.finditer(text):
-        word = text[:match.start() + 1].split()[-1] if text[:match.start() + 1].split() else ""
-        word = word.strip("\"'“‘([").rstrip(".").lower()
-        following = text[match.end():match.end() + 1]
-        if text[match.start()] == "." and (word in _ABBREVIATIONS or len(word) == 1
-                                           or not following.isupper() and following not in "\"“‘(["):
-            continue
-        starts.append(match.end())
+    starts = [m.end() for m in _LATIN_END.finditer(text)
+              if text[m.start()] != "." or _full_stop_ends(text[:m.start()], text[m.end():])]
     starts += [m.end() for m in _OTHER_END.finditer(text)]
     return sorted(set(s for s in starts if 0 < s < len(text)))
+
+
+def _full_stop_ends(before: str, after: str) -> bool:
+    """Whether a full stop between `before` and `after` ends a sentence: not after an initial
+    or a known abbreviation, and only before a capital or an opening quote or bracket."""
+    words = before.split()
+    word = words[-1].strip("\"'“‘([").lower() if words else ""
+    if word in _ABBREVIATIONS or len(word) == 1:
+        return False
+    return after[:1].isupper() or after[:1] in ("\"", "“", "‘", "(", "[")
 
 
 def wrap_sentences(element, ids: _Ids, language: str) -> list[tuple[str, str]]:
@@ -232,8 +235,7 @@ def _append_text(element, position: int, text: str):
 
 # ---------------------------------------------------------------- words for the ear
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"“”]+", re.IGNORECASE)
-_UUID = re.compile(r"\b(?:urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
-                   re.IGNORECASE)
+_UUID = re.compile(r"\b(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\b", re.IGNORECASE)
 _HASH = re.compile(r"\b(?:(?:sha1|sha256|sha512|md5):)?(?:[0-9a-f]{32,128}|[A-Z2-7]{32})\b",
                    re.IGNORECASE)
 _HASH_NAMES = {32: "MD5", 40: "SHA-1", 64: "SHA-256", 128: "SHA-512"}

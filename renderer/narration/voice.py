@@ -95,6 +95,7 @@ def synthesize(speech: str, voice: str, cache: Path | None) -> bytes:
 
 def _samples(path: Path) -> bytes:
     with wave.open(str(path), "rb") as audio:
-        if (audio.getnchannels(), audio.getsampwidth(), audio.getframerate()) != (1, 2, SAMPLE_RATE):
+        shape = (audio.getnchannels(), audio.getsampwidth(), audio.getframerate())
+        if shape != (1, 2, SAMPLE_RATE):
             raise wave.Error(f"{path.name}: not 16-bit mono at {SAMPLE_RATE} Hz")
         return audio.readframes(audio.getnframes())
