@@ -455,3 +455,25 @@ def test_the_default_article_is_speech_not_silence(listening, tmp_path):
     assert float(values["Length (seconds)"]) == pytest.approx(60, abs=0.1)
     assert 0.03 < float(values["RMS     amplitude"]) < 0.5
     assert float(values["Maximum amplitude"]) < 1.0
+
+
+def test_sentences_get_ids_without_breaking_links_and_cells_are_said_with_their_header():
+    """A sentence end inside a link does not split it; a heading of two sentences is one
+    chapter; a data cell is said after its column's header."""
+    from renderer.narration.speech import spoken_units
+
+    page = ('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+            '<h2 id="a">Dr. Who arrives. Part <em>two</em> begins.</h2>'
+            '<p>One. Two <a href="x">link. here</a> Three.</p>'
+            '<table><thead><tr><th>Month</th><th>Rockets</th></tr></thead>'
+            '<tbody><tr><td>May</td><td>31</td></tr></tbody></table></body></html>')
+    marked, units = spoken_units(page, "en")
+    root = etree.fromstring(marked.encode())
+    spans = {e.get("id"): "".join(e.itertext()) for e in root.iter(f"{{{NS['x']}}}span")}
+    assert [u.id for u in units] == list(spans)
+    assert list(spans.values()) == ["Dr. Who arrives.", "Part two begins.", "One.",
+                                    "Two link. here Three.", "Month", "Rockets", "May", "31"]
+    assert root.find(".//x:a", NS).getparent().tag == f"{{{NS['x']}}}span"
+    assert [u.chapter for u in units if u.chapter] == ["Dr. Who arrives. Part two begins."]
+    assert [u.speech for u in units][-2:] == ["Month: May", "Rockets: 31"]
+    assert units[0].speech == "Doctor Who arrives."

@@ -90,8 +90,8 @@ class Narrator:
 
     def audiobook(self, title: str, author: str, publisher: str, date: str) -> bytes:
         """The track as an M4B, a chapter from each heading (the title's first)."""
-        starts = [(begin, unit.text) for unit, (begin, _) in zip(self.units, self.clips)
-                  if unit.heading]
+        starts = [(begin, unit.chapter) for unit, (begin, _) in zip(self.units, self.clips)
+                  if unit.chapter]
         if not starts or starts[0][0] != 0:
             starts.insert(0, (0, title))
         end = self.clips[-1][1] if self.clips else 0

@@ -25,12 +25,14 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 @dataclass(frozen=True)
 class Unit:
     """One sentence (or an image's alt text) as spoken: `id` in the XHTML, `text` as written
-    there, `speech` as given to the voice; `heading` starts a chapter of the audiobook."""
+    there, `speech` as given to the voice; `heading` is part of one (a longer pause after),
+    `chapter` the whole heading on its first sentence, where the audiobook's chapter starts."""
     id: str
     role: str
     text: str
     speech: str
     heading: bool = False
+    chapter: str = ""
 
 
 def spoken_units(xhtml: str, language: str) -> tuple[str, list[Unit]]:
@@ -57,8 +59,9 @@ def spoken_units(xhtml: str, language: str) -> tuple[str, list[Unit]]:
         before = _column_header(element, t)
         for number, (span_id, text) in enumerate(wrap_sentences(element, ids, language)):
             speech = speakable(text, t)
-            units.append(Unit(span_id, item.role, text,
-                              (before + speech) if number == 0 else speech, heading))
+            first = number == 0
+            units.append(Unit(span_id, item.role, text, (before + speech) if first else speech,
+                              heading, item.text if heading and first else ""))
     marked = etree.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + marked + "\n", units
 
