@@ -7,10 +7,16 @@ OUT := dist
 CONTENT := content
 RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 
-.PHONY: html pdf epub all dist zim test check bench clean distclean system-deps import lock catalogs
+.PHONY: html pdf epub narrated all dist zim test check bench clean distclean system-deps import lock catalogs
 
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
+
+# The listening editions of every article (README, "Listening editions"): <slug>.narrated.epub
+# (EPUB 3 read aloud, sentence by sentence) and <slug>.m4b (an audiobook), voice espeak-ng.
+narrated: $(VENV)/.installed
+	tools/system-deps.sh narration
+	$(RENDER) --format narrated-epub,audiobook
 
 # The whole collection, in parallel, redoing only what changed; plus index.html and the OPDS feeds.
 all: $(VENV)/.installed

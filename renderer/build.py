@@ -25,7 +25,11 @@ from .outdir import refuse_reserved
 from .reader import find_source, read_article
 from .provenance import Provenance
 
-FORMATS = ("html", "pdf", "epub")
+# The listening editions (README, "Listening editions") are asked for by name; the default is
+# the three reading editions.
+DEFAULT_FORMATS = ("html", "pdf", "epub")
+LISTENING_FORMATS = ("narrated-epub", "audiobook")
+FORMATS = DEFAULT_FORMATS + LISTENING_FORMATS
 
 
 def _default_styles() -> Path:
@@ -43,13 +47,14 @@ STYLES = _default_styles()
 @dataclass(frozen=True)
 class Options:
     """What a build may vary. `build_date` is None → the article's publication date."""
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     strict: bool = False
     build_date: datetime | None = None
     styles: Path = STYLES
     max_edge: int = DEFAULT_MAX_EDGE      # longest edge of photos in the outputs, px
     jpeg_quality: int = DEFAULT_QUALITY
     image_cache: Path | None = None        # prepared images by content hash (dist/.cache)
+    narration_cache: Path | None = None    # spoken sentences by text and voice (dist/.cache)
 
 
 @dataclass
@@ -59,6 +64,7 @@ class Result:
     warnings: list = field(default_factory=list)
     pages: int = 0
     doc: object = None  # the content model, for catalogs and feeds
+    audio_seconds: int = 0  # the audiobook's length, for the collection's playlist
 
 
 def find_articles(paths) -> list[Path]:
@@ -108,6 +114,11 @@ def render_article(article: Path, options: Options = Options(), *,
     facts = provenance(doc, build_date)
     slug = article_dir.name
     files: dict[str, bytes] = {}
+    listening = [f for f in LISTENING_FORMATS if f in options.formats]
+    narrator = None
+    if listening:  # first: a language espeak-ng cannot speak stops the article before any work
+        from .narration import Narrator
+        narrator = Narrator(doc.metadata.language, options.narration_cache, str(source))
     html = render_html(doc, css=_css("base.css", "screen.css", styles=options.styles),
                        image_sizes=sizes, provenance=facts)
     # The PDF is laid out first: its pages are marked in the HTML and the EPUB.
@@ -124,15 +135,29 @@ def render_article(article: Path, options: Options = Options(), *,
         files.update(images)
     if pdf is not None:
         files[f"{slug}.pdf"] = pdf
-    if "epub" in options.formats:
+    if "epub" in options.formats or listening:
         from .epub import render_epub
-        files[f"{slug}.epub"] = render_epub(
-            doc, images,
-            {n: confined_file(options.styles, n).read_bytes() for n in ("base.css", "epub.css")},
-            build_date, sizes, provenance=facts, page_starts=layout.page_starts,
-            page_source=localizer(doc.metadata.language).gettext(
-                "%(title)s (PDF edition, A4: %(file)s)") % {"title": doc.metadata.title,
-                                                           "file": f"{slug}.pdf"})
+
+        def epub(narration=None) -> bytes:
+            return render_epub(
+                doc, images,
+                {n: confined_file(options.styles, n).read_bytes()
+                 for n in ("base.css", "epub.css")},
+                build_date, sizes, provenance=facts, page_starts=layout.page_starts,
+                page_source=localizer(doc.metadata.language).gettext(
+                    "%(title)s (PDF edition, A4: %(file)s)") % {"title": doc.metadata.title,
+                                                               "file": f"{slug}.pdf"},
+                narration=narration)
+        if "epub" in options.formats:
+            files[f"{slug}.epub"] = epub()
+        if listening:
+            narrated = epub(narrator)
+            if "narrated-epub" in listening:
+                files[f"{slug}.narrated.epub"] = narrated
+            if "audiobook" in listening:
+                meta = doc.metadata
+                files[f"{slug}.m4b"] = narrator.audiobook(meta.title, meta.author, meta.publisher,
+                                                          meta.published.isoformat())
     pages = len(layout.page_starts)
     if layout.missing_glyphs:
         glyph = Finding("pdf-missing-glyph", "warning", str(source), 0,
@@ -155,7 +180,7 @@ def render_article(article: Path, options: Options = Options(), *,
             raise RenderError(missing.path, None, missing.message)
         findings.append(missing)
     return Result(article_dir, warnings=[f for f in findings if f not in errors], pages=pages,
-                  doc=doc), files
+                  doc=doc, audio_seconds=narrator.seconds if narrator else 0), files
 
 
 def write_outputs(target: Path, files: dict[str, bytes]) -> list[Path]:

@@ -66,8 +66,7 @@ def _parser() -> argparse.ArgumentParser:
                     "folders) into OUT/<article-folder-name>/.")
     render.add_argument("articles", nargs="+", metavar="ARTICLE", type=Path)
     render.add_argument("-o", "--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
-    render.add_argument("-f", "--format", dest="formats", default="html,pdf,epub",
-                        help="comma-separated formats: html, pdf, epub (default: all three)")
+    _format_argument(render)
     render.add_argument("--strict", action="store_true", help="treat alt-text warnings as errors")
     _styles_argument(render)
     render.set_defaults(run=_render)
@@ -77,11 +76,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Render every article folder under CONTENT into OUT (HTML, PDF, EPUB) with "
                     "a process per core; skip articles whose inputs did not change (OUT/manifest.json), "
                     "remove outputs of deleted articles, and write OUT/index.html and the OPDS "
-                    "feeds (OUT/opds.xml, OUT/opds.json).")
+                    "feeds (OUT/opds.xml, OUT/opds.json), and OUT/audiobooks.m3u8 when there are "
+                    "audiobooks.")
     build.add_argument("content", type=Path, metavar="CONTENT")
     build.add_argument("-o", "--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
     build.add_argument("--force", action="store_true", help="rebuild every article")
+    _format_argument(build)
     build.add_argument("--strict", action="store_true", help="treat alt-text warnings as errors")
     build.add_argument("--max-edge", type=int, default=DEFAULT_MAX_EDGE, metavar="PX",
                        help=f"longest edge of photos in the outputs (default {DEFAULT_MAX_EDGE}; never upscaled)")
@@ -153,16 +154,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _render(args) -> int:
-    from .build import FORMATS, Options, build_article, find_articles
+def _format_argument(command) -> None:
+    command.add_argument("-f", "--format", dest="formats", default="html,pdf,epub",
+                         help="comma-separated formats: html, pdf, epub, and the listening "
+                              "editions narrated-epub (<slug>.narrated.epub, read aloud "
+                              "sentence by sentence) and audiobook (<slug>.m4b with chapters) "
+                              "(default: html,pdf,epub)")
 
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+
+def _formats(args) -> tuple[str, ...]:
+    """The --format list, checked before any work."""
+    from .build import FORMATS
+
+    formats = tuple(dict.fromkeys(f.strip() for f in args.formats.split(",") if f.strip()))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise RenderError("--format", None, f"unknown format '{','.join(unknown)}'; "
-                          "use html, pdf, epub or a comma-separated mix")
+        raise RenderError("--format", None, f"unknown format '{','.join(unknown)}'; use "
+                          f"{', '.join(FORMATS)} or a comma-separated mix")
+    return formats
+
+
+def _render(args) -> int:
+    from .build import Options, build_article, find_articles
+
+    formats = _formats(args)
     options = Options(formats=formats, strict=args.strict, build_date=_source_date_epoch(),
-                      styles=_styles(args))
+                      styles=_styles(args),
+                      narration_cache=(args.out / ".cache" / "narration").resolve())
     articles = find_articles(args.articles)
     if not articles:
         raise RenderError(args.articles[0], None, "no article folders found (a folder with "
@@ -218,7 +236,7 @@ def _render_each(args, articles, options) -> int:
         for warning in result.warnings:
             print(warning, file=sys.stderr)
         for path in result.outputs:
-            if path.suffix in (".html", ".pdf", ".epub"):
+            if path.suffix in (".html", ".pdf", ".epub", ".m4b"):
                 print(path)
     for error in failures:  # every failure, together, at the end
         print(error, file=sys.stderr)
@@ -242,7 +260,7 @@ def _one_writer(article: Path, writers: dict, out: Path):
 
 def _build(args) -> int:
     from .build import Options
-    from .collection import build_collection
+    from .collection import build_collection, write_playlist
     from .package import write_catalog
 
     if not args.content.is_dir():
@@ -258,14 +276,17 @@ def _build(args) -> int:
         raise RenderError("--jobs", None, "the Dask cluster's workers do the work; leave out "
                           "--jobs, or leave out --scheduler (and unset DASK_SCHEDULER_ADDRESS) "
                           "to build on this machine")
-    options = Options(strict=args.strict, build_date=_source_date_epoch(),
-                      max_edge=args.max_edge, jpeg_quality=args.jpeg_quality,
-                      image_cache=(args.out / ".cache" / "images").resolve(), styles=_styles(args))
+    options = Options(formats=_formats(args), strict=args.strict,
+                      build_date=_source_date_epoch(), max_edge=args.max_edge,
+                      jpeg_quality=args.jpeg_quality,
+                      image_cache=(args.out / ".cache" / "images").resolve(), styles=_styles(args),
+                      narration_cache=(args.out / ".cache" / "narration").resolve())
     with claim(args.out):
         summary = build_collection(args.content, args.out, options, jobs=args.jobs,
                                    force=args.force, scheduler=scheduler)
         write_catalog(args.out, args.title, _catalog_css(options.styles), _package_date(args.out),
                       args.language)
+        write_playlist(args.out)
     for warning in summary.warnings:
         print(warning, file=sys.stderr)
     for failure in summary.failures:

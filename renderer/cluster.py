@@ -76,7 +76,7 @@ def render_on_cluster(client, todo, out: Path, options: Options, manifest: dict,
     from distributed import as_completed
 
     styles = _read_styles(options.styles)
-    shipped = replace(options, styles=None, image_cache=None)
+    shipped = replace(options, styles=None, image_cache=None, narration_cache=None)
     code = code_digest()
     queue, jobs = iter(todo), {}
     stats = {"articles": 0, "sent": 0, "received": 0, "worker_seconds": 0.0}

@@ -25,7 +25,7 @@ from pathlib import Path
 from . import __version__
 from .build import Options, build_article, find_articles, write_atomically
 from .errors import RenderError
-from .outdir import (is_catalog_feed, name_problem, remove_article, remove_files,
+from .outdir import (PLAYLIST, is_catalog_feed, name_problem, remove_article, remove_files,
                      reserved_name_error, safe_relative)
 from .reader import find_source, read_article
 
@@ -97,7 +97,8 @@ def fingerprint(article: Path, options: Options, shared: str | None = None,
 def shared_inputs(options: Options) -> str:
     """What every article depends on: renderer version and code, templates, styles, options."""
     digest = hashlib.sha256()
-    settings = {k: str(v) for k, v in asdict(options).items() if k not in ("image_cache",)}
+    settings = {k: str(v) for k, v in asdict(options).items()
+                if k not in ("image_cache", "narration_cache")}
     digest.update(json.dumps({"version": __version__, "options": settings}, sort_keys=True).encode())
     for root in (Path(options.styles), PACKAGE_ROOT):
         _hash_tree(digest, root)
@@ -372,6 +373,29 @@ def _replay_journal(out: Path, articles: dict) -> dict:
     return articles
 
 
+def write_playlist(out: Path) -> Path | None:
+    """OUT/audiobooks.m3u8: every article's audiobook, newest first, for players that only
+    play audio (an extended M3U in UTF-8, paths relative to OUT). No audiobook, no playlist:
+    one left by an earlier build is removed."""
+    from urllib.parse import quote
+
+    lines = ["#EXTM3U"]
+    articles = sorted(load_manifest(out).items(),
+                      key=lambda pair: (pair[1].get("published", ""), pair[0]), reverse=True)
+    for slug, entry in articles:
+        name = f"{slug}.m4b"
+        if name in entry.get("outputs", {}):
+            seconds = entry.get("audio_seconds")
+            seconds = seconds if type(seconds) is int and seconds > 0 else -1
+            title = " ".join(str(entry.get("title") or slug).split())
+            lines += [f"#EXTINF:{seconds},{title}", f"{quote(slug)}/{quote(name)}"]
+    path = Path(out) / PLAYLIST
+    if len(lines) == 1:
+        remove_files(Path(out), [PLAYLIST])
+        return None
+    return write_atomically(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
 # ---------------------------------------------------------------- workers
 _WARM: dict = {}
 
@@ -411,7 +435,8 @@ def _entry(result, outputs: dict[str, int]) -> dict:
         "title": meta.title, "language": meta.language, "published": meta.published.isoformat(),
         "publisher": meta.publisher, "description": meta.description,
         "identifier": meta.identifier, "rights": meta.rights, "pages": result.pages,
-        "outputs": outputs,
+        "outputs": outputs, **({"audio_seconds": result.audio_seconds}
+                               if result.audio_seconds else {}),
     }
 
 

@@ -29,8 +29,11 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str, bytes],
                 build_date: datetime, image_sizes: dict | None = None, provenance=None,
-                page_starts=None, page_source: str = "") -> bytes:
-    """Package the article; `images` maps each figure's src to its bytes (nothing else is read)."""
+                page_starts=None, page_source: str = "", narration=None) -> bytes:
+    """Package the article; `images` maps each figure's src to its bytes (nothing else is read).
+
+    `narration` (a renderer.narration.Narrator) makes the narrated edition: it is given the
+    XHTML and returns it with sentence ids, its overlay and audio files and their metadata."""
     meta = doc.metadata
     t = localizer(meta.language)
     book = epub.EpubBook()
@@ -47,8 +50,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
         if value:
             book.add_metadata("DC", name, value)
     pages = bool(page_starts)
-    for prop, value, attrs in accessibility_metadata(doc, build_date, pages):
-        book.add_metadata(None, "meta", value, {"property": prop, **attrs})
+    metadata = accessibility_metadata(doc, build_date, pages)
     if pages and page_source:
         book.add_metadata(None, "meta", page_source, {"property": "pageBreakSource"})
     if provenance is not None:  # the provenance statement is English, whatever the article's
@@ -65,8 +67,18 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     xhtml = render_xhtml(doc, style_names, image_sizes, provenance, names)
     if pages:
         xhtml = insert_page_markers(xhtml, page_starts, xhtml=True)
+    overlay = narration(xhtml, CHAPTER) if narration is not None else None
+    if overlay is not None:
+        xhtml = overlay.xhtml
+        metadata = _with_rows(metadata, overlay.metadata)
+        for uid, name, kind, data in overlay.items:
+            book.add_item(epub.EpubItem(uid=uid, file_name=name, media_type=kind, content=data))
+    for prop, value, attrs in metadata:
+        book.add_metadata(None, "meta", value, {"property": prop, **attrs})
     chapter = epub.EpubItem(uid="article", file_name=CHAPTER, media_type="application/xhtml+xml",
                             content=xhtml.encode("utf-8"))
+    if overlay is not None:
+        chapter.media_overlay = overlay.overlay_id  # ebooklib writes it as media-overlay
     book.add_item(chapter)
     for number, src in enumerate(names, 1):  # each file once, however many figures show it
         book.add_item(epub.EpubItem(uid=f"image-{number}", file_name=names[src],
@@ -123,6 +135,14 @@ def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = 
                  {"id": "certifier"}))
     rows.append(("dcterms:date", build_date.strftime("%Y-%m-%d"), {"refines": "#certifier"}))
     return rows
+
+
+def _with_rows(rows: list, more: list) -> list:
+    """`rows` and then those of `more` it lacks, the accessibility rows kept together."""
+    extra = [row for row in more if row not in rows]
+    a11y = [row for row in extra if row[0].startswith("schema:")]
+    last = max((n for n, row in enumerate(rows) if row[0].startswith("schema:")), default=-1)
+    return rows[:last + 1] + a11y + rows[last + 1:] + [r for r in extra if r not in a11y]
 
 
 def accessibility_summary(doc: m.Document, pages: bool = False) -> str:
@@ -272,7 +292,7 @@ class _FixedTimeZip(zipfile.ZipFile):
 
     def writestr(self, name, data, compress_type=None, compresslevel=None):
         if isinstance(name, str):
-            stored = name.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))
+            stored = name.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp3"))
             name = zipfile.ZipInfo(name, self.fixed_time)
             name.compress_type = compress_type if compress_type is not None else \
                 zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED  # images: compressed already

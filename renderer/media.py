@@ -10,7 +10,8 @@ IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
                ".gif": "image/gif", ".webp": "image/webp"}
 MEDIA_TYPES = {**IMAGE_TYPES, ".css": "text/css", ".html": "text/html",
                ".xhtml": "application/xhtml+xml", ".pdf": "application/pdf",
-               ".epub": "application/epub+zip"}
+               ".epub": "application/epub+zip", ".mp3": "audio/mpeg", ".m4b": "audio/mp4",
+               ".smil": "application/smil+xml"}
 
 
 def media_type(name, default: str = "application/octet-stream") -> str:

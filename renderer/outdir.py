@@ -17,8 +17,9 @@ from .errors import RenderError
 
 LOCK = ".lock"
 # What the package itself writes at the top of the output folder: no article may take these.
-RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", "opds.json", "opds.png", ".cache",
-            LOCK)
+PLAYLIST = "audiobooks.m3u8"
+RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", "opds.json", "opds.png",
+            PLAYLIST, ".cache", LOCK)
 # The catalog's other feeds: `opds-fr.xml` (a language: a BCP 47 tag as langcodes writes it),
 # `opds.year-2024.xml` (a year), `opds.page-2.xml` (a page of a long feed, also
 # `opds-fr.page-2.xml`), each also as `.json` (OPDS 2.0). Names of the shape `opds-….xml`,

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
@@ -22,8 +20,8 @@ from .errors import RenderError
 from .l10n import translations_of
 from .model import NOT_PRESERVED_LABEL, NOT_PRESERVED_ROLE
 from .pdf.text import join_text
+from .reading import FORMAT_SPECIFIC, XHTML, Item, reading_order
 
-XHTML = "{http://www.w3.org/1999/xhtml}"
 # `read` opens files the renderer did not make: what it inflates from an EPUB is bounded (a
 # 3 MB zip bomb once took 6 GB), and so is the depth of a PDF structure tree it walks.
 MAX_MEMBER_BYTES = 50 << 20   # one document inflated from an EPUB
@@ -32,23 +30,6 @@ MAX_RATIO = 100               # inflated : compressed, for members over 1 MB (te
 MAX_DEPTH = 200               # structure-tree levels (our PDFs use about 15)
 # Entities are not expanded and nothing is loaded: a package or page cannot grow in parsing.
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
-# Roles that exist in one format only (landmarks, list labels, the skip link): transcripts of
-# the same article agree once these are set aside.
-FORMAT_SPECIFIC = {"landmark", "skip link", "label"}
-
-
-@dataclass(frozen=True)
-class Item:
-    role: str
-    text: str
-
-    def __post_init__(self):
-        # NFC: a PDF maps each glyph to one spelling, so "é" and "e\u0301" read back alike.
-        object.__setattr__(self, "text", unicodedata.normalize("NFC", " ".join(self.text.split())))
-
-    def __str__(self) -> str:
-        return f"[{self.role}] {self.text}" if self.text else f"[{self.role}]"
 
 
 def transcript(path) -> list[Item]:
@@ -72,13 +53,6 @@ def comparable(items: list[Item]) -> list[Item]:
 
 
 # ---------------------------------------------------------------- HTML / XHTML
-_BLOCK_ROLES = {"h1": "heading 1", "h2": "heading 2", "h3": "heading 3", "h4": "heading 4",
-                "h5": "heading 5", "h6": "heading 6", "p": "paragraph", "li": "item",
-                "th": "header cell", "td": "cell", "caption": "table caption",
-                "summary": "summary", "pre": "paragraph"}
-_LANDMARKS = {"header": "banner", "main": "main", "footer": "contentinfo"}
-
-
 def html_transcript(data: bytes, name="HTML") -> list[Item]:
     try:
         root = lxml_html.fromstring(data)
@@ -86,9 +60,7 @@ def html_transcript(data: bytes, name="HTML") -> list[Item]:
         raise RenderError(name, None, f"not an HTML page ({said(error)}); give a rendered "
                           ".html file") from None
     body = root.find(".//body")
-    items: list[Item] = []
-    _walk_html(body if body is not None else root, items, in_caption=False, in_quote=False)
-    return items
+    return [item for item, _ in reading_order(body if body is not None else root)]
 
 
 def epub_transcript(path: Path) -> list[Item]:
@@ -112,7 +84,7 @@ def epub_transcript(path: Path) -> list[Item]:
                 body = book.xml(name).find(f"{XHTML}body")
                 if body is None:
                     raise book.wrong(f"{name} has no XHTML <body>", "not an EPUB 3 document")
-                _walk_html(body, items, in_caption=False, in_quote=False)
+                items += [item for item, _ in reading_order(body)]
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
             OSError) as error:  # not a zip, a bad CRC, an unknown method, encrypted, truncated
         raise RenderError(path, None, f"not a readable EPUB ({said(error)}); give an .epub "
@@ -176,98 +148,6 @@ def said(error: BaseException) -> str:
     text = re.sub(r"^stream <_io\.BytesIO object at 0x[0-9a-f]+>: ", "", text)  # pikepdf's
     text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     return text if len(text) <= 160 else text[:157] + "..."
-
-
-def _local(tag) -> str:
-    return tag.split("}")[-1] if isinstance(tag, str) else ""
-
-
-def _hidden(element) -> bool:
-    return element.get("hidden") is not None or element.get("aria-hidden") == "true"
-
-
-def _walk_html(element, items, in_caption, in_quote):
-    for child in element:
-        tag = _local(child.tag)
-        if not tag or _hidden(child) or tag in ("script", "style", "template"):
-            continue
-        if tag == "a" and child.get("class") == "skip-link":
-            items.append(Item("skip link", _inline_text(child)))
-        elif tag in _LANDMARKS:
-            items.append(Item("landmark", _LANDMARKS[tag]))
-            _walk_html(child, items, in_caption, in_quote)
-        elif child.get("role") == "note":
-            items.append(Item("landmark", "note"))
-            _walk_html(child, items, in_caption, in_quote)
-        elif tag == "img":
-            figure = _image(child)
-            if figure is not None:
-                items.append(figure)
-        elif tag == "figcaption":
-            _walk_html(child, items, True, in_quote)
-        elif tag == "blockquote":
-            _walk_html(child, items, in_caption, True)
-        elif tag in ("ul", "ol"):
-            items.append(Item("label", f"list of {len([c for c in child if _local(c.tag) == 'li'])} items"))
-            _walk_html(child, items, in_caption, in_quote)
-        elif tag == "li":
-            _list_item(child, items, in_caption, in_quote)
-        elif tag == "p" and "figure-alt" in (child.get("class") or "").split():
-            items.append(Item(NOT_PRESERVED_ROLE, _inline_text(child)))  # read in place
-        elif tag in _BLOCK_ROLES:
-            role = "caption" if in_caption else "quote" if in_quote and tag == "p" else _BLOCK_ROLES[tag]
-            items.append(Item(role, _inline_text(child)))
-        else:
-            _walk_html(child, items, in_caption, in_quote)
-
-
-def _image(img) -> Item | None:
-    """What a reader meets at an image: its alt text; nothing for `alt=""` (decorative);
-    an unnamed figure when `alt` is missing, which a screen reader still announces (often by
-    its file name), so that a transcript shows it as `[figure]`."""
-    if img.get("role") in ("presentation", "none"):
-        return None
-    alt = img.get("alt")
-    if alt is None:
-        return Item("figure", img.get("aria-label") or "")
-    return Item("figure", alt) if alt else None
-
-
-def _list_item(element, items, in_caption, in_quote):
-    """An item's own text first, then any nested list or blocks."""
-    own, rest = [], []
-    text = element.text or ""
-    for child in element:
-        if _local(child.tag) in ("ul", "ol", "p", "blockquote", "table", "figure", "div"):
-            rest.append(child)
-        else:
-            own.append(child)
-    inline = (text + "".join(_inline_text(c) + (c.tail or "") for c in own))
-    if inline.strip():
-        items.append(Item("item", inline))
-    for child in rest:
-        wrapper = etree.Element("div")
-        wrapper.append(child)
-        _walk_html(wrapper, items, in_caption, in_quote)
-
-
-def _inline_text(element) -> str:
-    """Text as read: `<q>` with its marks, `<br>` as a space, images by their alt."""
-    parts = [element.text or ""]
-    for child in element:
-        tag = _local(child.tag)
-        if _hidden(child):
-            pass
-        elif tag == "q":
-            parts.append("“" + _inline_text(child) + "”")
-        elif tag == "br":
-            parts.append(" ")
-        elif tag == "img":
-            parts.append(child.get("alt") or "")
-        else:
-            parts.append(_inline_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
 
 
 # ---------------------------------------------------------------- PDF

@@ -18,8 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "renderer"
 LAYERS = [
     {"renderer", "errors", "model", "lang", "provenance", "files", "limits", "confine", "outdir", "media",
      "l10n"},
-    {"reader", "lint", "images"},
-    {"html", "pdf", "epub"},
+    {"reader", "lint", "images", "reading"},
+    {"html", "pdf", "epub", "narration"},
     {"build"},
     {"collection", "cluster", "package", "importer"},
     {"transcript", "check"},

@@ -3,20 +3,25 @@
 #   tools/system-deps.sh render              Pango (WeasyPrint's text layout) and the default fonts:
 #                                            every script but Chinese, Japanese and Korean (55 MB)
 #   tools/system-deps.sh render-all-scripts  the above + Noto CJK (89 MB more)
-#   tools/system-deps.sh test                render-all-scripts + Java (EPUBCheck), Chromium (axe-core), poppler-utils,
-#                                            zim-tools (zimcheck) and kiwix-tools (kiwix-serve)
+#   tools/system-deps.sh narration           render + the listening editions: espeak-ng (the voice), lame (MP3),
+#                                            ffmpeg (M4B, ffprobe), sox (soxi, levels)
+#   tools/system-deps.sh test                render-all-scripts + narration + Java (EPUBCheck), Chromium (axe-core),
+#                                            poppler-utils, zim-tools (zimcheck) and kiwix-tools (kiwix-serve)
 # (sizes: dpkg's Installed-Size on Debian 12; README, "Languages")
 set -euo pipefail
 # fonts-dejavu-core: Latin, Greek, Cyrillic; fonts-noto-core: Arabic, Hebrew, Thai, Lao, Khmer,
 # Myanmar, the scripts of India and Sri Lanka, Ethiopic, Armenian, Georgian and some 150 more
 render=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji)
 all_scripts=(fonts-noto-cjk)
+# The listening editions (README, "Listening editions"); libsox-fmt-mp3 lets sox read the MP3.
+narration=(espeak-ng lame ffmpeg sox libsox-fmt-mp3)
 test=(default-jre-headless chromium poppler-utils zim-tools kiwix-tools)
 case "${1:-render}" in
   render) wanted=("${render[@]}") ;;
   render-all-scripts) wanted=("${render[@]}" "${all_scripts[@]}") ;;
-  test) wanted=("${render[@]}" "${all_scripts[@]}" "${test[@]}") ;;
-  *) echo "usage: $0 render|render-all-scripts|test" >&2; exit 2 ;;
+  narration) wanted=("${render[@]}" "${narration[@]}") ;;
+  test) wanted=("${render[@]}" "${all_scripts[@]}" "${narration[@]}" "${test[@]}") ;;
+  *) echo "usage: $0 render|render-all-scripts|narration|test" >&2; exit 2 ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from .. import NAME, __version__
 from ..collection import load_catalog_files, load_manifest
 from ..errors import RenderError
-from ..outdir import safe_relative
+from ..outdir import PLAYLIST, safe_relative
 from .opds import COVER, FEED, FEED_JSON
 
 BAG = "bag"
@@ -23,6 +23,8 @@ def payload_files(out: Path) -> list[Path]:
     output the manifest records. The bag copies them; the ZIM holds them too."""
     payload = [Path(n) for n in ("index.html", FEED, FEED_JSON, COVER,
                                   *load_catalog_files(out))]
+    if (Path(out) / PLAYLIST).is_file():  # written by a build with audiobooks
+        payload.append(Path(PLAYLIST))
     for slug, entry in sorted(load_manifest(out).items()):
         payload += [Path(slug, *PurePosixPath(name).parts) for name in sorted(entry["outputs"])
                     if safe_relative(name)]
@@ -80,6 +82,8 @@ _KINDS = [
     (lambda p: len(p.parts) == 1 and p.name.startswith("opds") and p.suffix == ".json",
      "OPDS 2.0 feeds (JSON) of the same, for e-reader apps"),
     (lambda p: p == Path(COVER), "the image the OPDS feeds show for each article"),
+    (lambda p: p == Path(PLAYLIST), "a playlist (M3U8) of the audiobooks, for players that "
+     "only play audio"),
     (lambda p: len(p.parts) == 1 and p.suffix == ".zim",
      "the whole collection as one ZIM file (Kiwix), with a full-text index"),
     (lambda p: len(p.parts) == 1, "files of the catalog page"),
@@ -89,6 +93,10 @@ _KINDS = [
      "each article as tagged PDF (PDF/UA-1, PDF/A-3a)"),
     (lambda p: len(p.parts) == 2 and p.name == f"{p.parts[0]}.epub",
      "each article as EPUB 3 (EPUB Accessibility 1.1)"),
+    (lambda p: len(p.parts) == 2 and p.name == f"{p.parts[0]}.narrated.epub",
+     "each article as EPUB 3 read aloud, sentence by sentence (Media Overlays)"),
+    (lambda p: len(p.parts) == 2 and p.name == f"{p.parts[0]}.m4b",
+     "each article as an audiobook (M4B) with a chapter at each heading"),
     (lambda p: True, "the photos and other files of the articles' pages"),
 ]
 
@@ -113,6 +121,6 @@ def _pattern(path: Path) -> str:
     `SLUG/images/…`: one line covers every article."""
     if len(path.parts) == 1:
         return path.name
-    if path.name == f"{path.parts[0]}{path.suffix}":
-        return f"SLUG/SLUG{path.suffix}"
+    if len(path.parts) == 2 and path.name.startswith(f"{path.parts[0]}."):
+        return f"SLUG/SLUG{path.name[len(path.parts[0]):]}"  # .pdf, .narrated.epub…
     return f"SLUG/{'/'.join(path.parts[1:-1]) + '/' if len(path.parts) > 2 else ''}…"

@@ -21,7 +21,9 @@ from ..outdir import language_feed_name
 
 MEDIA = {".html": ("Web page", "alternate"),  # label (a msgid) and OPDS link relation
          ".pdf": ("PDF", "http://opds-spec.org/acquisition"),
-         ".epub": ("EPUB", "http://opds-spec.org/acquisition")}
+         ".epub": ("EPUB", "http://opds-spec.org/acquisition"),
+         ".narrated.epub": ("EPUB with narration", "http://opds-spec.org/acquisition"),
+         ".m4b": ("Audiobook", "http://opds-spec.org/acquisition")}
 
 
 def catalog_entries(out: Path, language: str = "en") -> list[dict]:
@@ -30,11 +32,14 @@ def catalog_entries(out: Path, language: str = "en") -> list[dict]:
     Dates, sizes and language names are written for a catalog in `language`."""
     t = localizer(language)
     # Translators: the three formats each article of the catalog is offered in.
-    labels = {".html": t.gettext("Web page"), ".pdf": t.gettext("PDF"), ".epub": t.gettext("EPUB")}
+    labels = {".html": t.gettext("Web page"), ".pdf": t.gettext("PDF"), ".epub": t.gettext("EPUB"),
+              # Translators: the listening editions (README, "Listening editions"): the EPUB
+              # whose text is read aloud, sentence by sentence, and the audio-only file.
+              ".narrated.epub": t.gettext("EPUB with narration"), ".m4b": t.gettext("Audiobook")}
     entries, anchors = [], {"main"}
     for slug, entry in sorted(load_manifest(out).items()):
         files = []
-        for suffix in (".html", ".pdf", ".epub"):
+        for suffix in MEDIA:
             name = f"{slug}{suffix}"
             if name in entry["outputs"]:
                 (_, rel), media_type = MEDIA[suffix], media_type_of(name)
