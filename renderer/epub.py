@@ -50,7 +50,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
         if value:
             book.add_metadata("DC", name, value)
     pages = bool(page_starts)
-    metadata = accessibility_metadata(doc, build_date, pages)
+    metadata = accessibility_metadata(doc, build_date, pages, narrated=narration is not None)
     if pages and page_source:
         book.add_metadata(None, "meta", page_source, {"property": "pageBreakSource"})
     if provenance is not None:  # the provenance statement is English, whatever the article's
@@ -103,7 +103,8 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     return out.getvalue()
 
 
-def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = False):
+def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = False,
+                           narrated: bool = False):
     """EPUB Accessibility 1.1 metadata, derived from what the article actually contains.
 
     A figure whose image was not preserved is text (its alt shown as text), not visual content:
@@ -128,7 +129,7 @@ def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = 
         rows.append(("schema:accessModeSufficient", "textual,visual", {}))
     rows += [("schema:accessibilityFeature", f, {}) for f in features]
     rows.append(("schema:accessibilityHazard", "none", {}))
-    rows.append(("schema:accessibilitySummary", accessibility_summary(doc, pages), {}))
+    rows.append(("schema:accessibilitySummary", accessibility_summary(doc, pages, narrated), {}))
     rows.append(("dcterms:conformsTo", CONFORMS_TO, {}))
     certifier = localizer(doc.metadata.language).gettext("%(renderer)s automated checks")
     rows.append(("a11y:certifiedBy", certifier % {"renderer": f"{NAME} {__version__}"},
@@ -145,9 +146,11 @@ def _with_rows(rows: list, more: list) -> list:
     return rows[:last + 1] + a11y + rows[last + 1:] + [r for r in extra if r not in a11y]
 
 
-def accessibility_summary(doc: m.Document, pages: bool = False) -> str:
+def accessibility_summary(doc: m.Document, pages: bool = False, narrated: bool = False) -> str:
     """Plain words on what a reader gets and what they do not: written from the content, in
-    the article's language (each sentence one message of the catalogs, counted by ngettext)."""
+    the article's language (each sentence one message of the catalogs, counted by ngettext).
+    The narrated edition says that it reads aloud: the summary is what a reader is shown when
+    choosing between the two EPUBs in a library's app."""
     t = localizer(doc.metadata.language)
     informative = [f for f in doc.figures if not f.decorative and f.preserved]
     lost = [f for f in doc.figures if not f.decorative and not f.preserved]
@@ -206,6 +209,9 @@ def accessibility_summary(doc: m.Document, pages: bool = False) -> str:
     if pages:
         parts.append(t.gettext("Page break markers and a page list give the page numbers of the "
                                "PDF edition, so a citation to a page works in both."))
+    if narrated:
+        parts.append(t.gettext("Every sentence is also read aloud by a synthetic voice and "
+                               "highlighted as it is spoken."))
     parts.append(t.gettext("No content relies on colour, sound or motion."))
     if informative:
         parts.append(t.gettext("What the photos show beyond their text alternatives and captions "

@@ -158,6 +158,13 @@ def test_package_says_how_long_and_how_it_can_be_read(listening):
     assert ("schema:accessModeSufficient", None, "textual") in metas
     assert ("schema:accessibilityFeature", None, "synchronizedAudioText") in metas
     assert ("media:active-class", None, "-epub-media-overlay-active") in metas
+    # the summary a library app shows says the book reads aloud; the plain EPUB's does not
+    summaries = [text for prop, _, text in metas if prop == "schema:accessibilitySummary"]
+    plain = [m.text for m in opf(listening / "everything" / "everything.epub").iter("{*}meta")
+             if m.get("property") == "schema:accessibilitySummary"]
+    assert len(summaries) == len(plain) == 1
+    assert "read aloud by a synthetic voice" in summaries[0]
+    assert "read aloud" not in plain[0]
     overlays = [i for i in package.iter("{*}item") if i.get("media-overlay")]
     assert [i.get("href") for i in overlays] == ["article.xhtml"]
     durations = {refines: clock(text) for prop, refines, text in metas if prop == "media:duration"}
@@ -389,6 +396,15 @@ def test_catalog_and_feed_offer_the_listening_editions(listening):
         assert narrated.get("rel") == "http://opds-spec.org/acquisition"
         assert narrated.get("title") == "EPUB with narration"
         assert int(narrated.get("length")) == book(listening, slug).stat().st_size
+        # the narrated link carries the narrated book's own accessibility metadata, as its OPF
+        # declares it (read here from the file, not from the feed's writer)
+        declared = {(m.get("property"), m.text) for m in opf(book(listening, slug)).iter("{*}meta")
+                    if m.get("property", "").startswith("schema:") and not m.get("refines")}
+        in_feed = {(etree.QName(e).localname, e.text) for e in narrated
+                   if etree.QName(e).namespace == "http://schema.org/"}
+        assert {(f"schema:{name}", text) for name, text in in_feed} == declared
+        assert ("accessibilityFeature", "synchronizedAudioText") in in_feed
+        assert ("accessMode", "auditory") in in_feed
         audiobook = by_href[f"{slug}/{slug}.m4b"]
         assert audiobook.get("type") == "audio/mp4"
         assert audiobook.get("title") == "Audiobook"
