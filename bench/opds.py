@@ -108,7 +108,8 @@ def main():
                   f"{r['first']['.json'] / 1e3:>15.0f}", flush=True)
             if not args.keep:
                 shutil.rmtree(work / f"dist-{n}")
-        print("(a11y read: reading every EPUB's accessibility metadata, timed apart (the catalog does it once too); "
+        print("(a11y read: reading every EPUB's accessibility metadata, timed apart (the "
+              "catalog does it once too); "
               "feeds: XML and JSON files, every language, year and page; pages: of opds.xml)")
 
 
