@@ -25,8 +25,9 @@ RESERVED = ("bag", "index.html", "manifest.json", "opds.xml", "opds.json", "opds
 # `opds-fr.page-2.xml`), each also as `.json` (OPDS 2.0). Names of the shape `opds-….xml`,
 # `opds.….json` and the like are the package's, whatever stands between.
 _FEED_SHAPE = re.compile(r"opds[.-].*\.(xml|json)", re.IGNORECASE | re.DOTALL)
+# Page 1 of a feed is the feed itself: pages are numbered from 2.
 _CATALOG_FEED = re.compile(r"opds(-[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8}){0,15}|\.year-[0-9]{4})?"
-                           r"(\.page-([2-9]|[1-9][0-9]{1,5}))?\.(xml|json)")  # page 1 is the feed itself
+                           r"(\.page-([2-9]|[1-9][0-9]{1,5}))?\.(xml|json)")
 FEED_NAMES = "opds-TAG.xml, opds.year-YYYY.xml, opds.page-N.xml, and the same in .json"
 
 

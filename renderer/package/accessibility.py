@@ -39,7 +39,8 @@ class Accessibility:
     def as_webpub(self) -> dict:
         """The Readium Web Publication Manifest's `accessibility` object (what OPDS 2.0
         carries in a publication's metadata): a set of several modes is an array."""
-        found = {"conformsTo": [u for u in map(conformance_uri, self.conforms_to) if u], "accessMode": list(self.modes),
+        found = {"conformsTo": [u for u in map(conformance_uri, self.conforms_to) if u],
+                 "accessMode": list(self.modes),
                  "accessModeSufficient": [_mode_set(s) for s in self.modes_sufficient],
                  "feature": list(self.features), "hazard": list(self.hazards),
                  "summary": self.summary}
@@ -79,8 +80,8 @@ def read_accessibility(epub: Path) -> Accessibility:
             rootfile = container.xpath("string(//c:rootfile/@full-path)", namespaces=_NS)
             package = _parse(_member(archive, rootfile))
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as error:
-        raise RenderError(epub, None, f"cannot read the EPUB's accessibility metadata ({_why(error)});"
-                          " run `renderer build` again to rewrite it") from None
+        raise RenderError(epub, None, "cannot read the EPUB's accessibility metadata "
+                          f"({_why(error)}); run `renderer build` again to rewrite it") from None
     return _from_package(package)
 
 
