@@ -52,7 +52,7 @@ def braille_blocks(markup: str) -> list[Block]:
     body = root.find("body")
     _mark_print_pages(body)
     blocks: list[Block] = []
-    part = "body"
+    part = "title"  # before the first landmark: the page's top
     for item, element in reading_order(body):
         if item.role == "landmark":
             part = _PARTS.get(item.text, part)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from .blocks import Block
 
 DOTS_36 = 0b100100
+NUMBER_SIGN = 0b111100  # dots 3-4-5-6
+DIGIT_CELLS = {1, 3, 9, 25, 17, 11, 27, 19, 10, 26}  # a-j: the digits after a number sign
 # UEB transcriber's note indicators (Rules of UEB 2013, 3.27): dots 4 46 126 and 4 46 345.
 TN_OPEN = (0b001000, 0b101000, 0b100011)
 TN_CLOSE = (0b001000, 0b101000, 0b011100)
@@ -40,14 +42,20 @@ class Page:
 def lay_out(blocks: list[Block], translator, width: int = 40, height: int = 25) -> list[Page]:
     """The pages of `blocks`, translated by `translator` (a translate.Translator)."""
     setter = _Setter(translator, width, height)
-    previous = None
+    part, waiting = None, []
     for block in blocks:
-        if previous is not None and block.part != previous.part:
+        if block.kind == "page":  # shown where the next text is: after a part's new page
+            waiting.append(block)
+            continue
+        if block.part != part:
             setter.new_page(block.part)
-        elif previous is None:
-            setter.new_page(block.part)
+            part = block.part
+        for page in waiting:
+            setter.block(page)
+        waiting = []
         setter.block(block)
-        previous = block
+    for page in waiting:
+        setter.block(page)
     return setter.finish()
 
 
@@ -173,13 +181,29 @@ def wrap(cells: list[int], first: int, runover: int, width: int) -> list[list[in
             lines.append([0] * indent + current)
             indent, current = runover, []
         while len(word) > width - indent:
-            cut = width - indent
+            cut = _cut(word, width - indent)
             lines.append([0] * indent + word[:cut])
             word, indent = word[cut:], runover
         current = word
     if current:
         lines.append([0] * indent + current)
     return lines
+
+
+def _cut(word: list[int], cut: int) -> int:
+    """Where to cut a word too long for the line, at most `cut` cells in: not inside a number,
+    which would lose its numeric indicator on the next line (the cut moves before the number
+    sign, dots 3-4-5-6, unless the number fills the line)."""
+    start = cut
+    while start > 0 and word[start - 1] in DIGIT_CELLS and cut < len(word) and word[cut] in DIGIT_CELLS:
+        start -= 1
+    if start < cut and start > 0 and word[start - 1] == NUMBER_SIGN:
+        cut = start - 1 if start - 1 > 0 else cut
+    # Nor after an indicator that modifies the next cell (capital, grade 1, typeform: cells
+    # of dots 4-5-6 only, and the number sign): it goes to the next line with its cell.
+    while cut > 1 and (word[cut - 1] & 0b000111 == 0 or word[cut - 1] == NUMBER_SIGN):
+        cut -= 1
+    return cut
 
 
 def _words(cells: list[int]) -> list[list[int]]:
