@@ -50,9 +50,10 @@ def lay_out(blocks: list[Block], translator, width: int = 40, height: int = 25) 
         if block.part != part:
             setter.new_page(block.part)
             part = block.part
-        for page in waiting:
-            setter.block(page)
-        waiting = []
+        if block.part != "title":  # the title page shows no print page: the body does
+            for page in waiting:
+                setter.block(page)
+            waiting = []
         setter.block(block)
     for page in waiting:
         setter.block(page)
