@@ -43,7 +43,7 @@ def measure(article: Path, grade: int, repeat: int) -> dict:
         started = time.perf_counter()
         editions = braille_editions(marked, result.doc.metadata, BrailleOptions(grade))
         best = min(best, time.perf_counter() - started)
-    pages = editions["brf"].count(b"\f")
+    pages = editions.brf.count(b"\f")
     blocks = braille_blocks(marked)
     texts = [b.text for b in blocks if b.text][:40]
     translator = Translator(result.doc.metadata.language, grade)
@@ -57,7 +57,7 @@ def measure(article: Path, grade: int, repeat: int) -> dict:
         translator.cells(text)
     in_process = (time.perf_counter() - started) / max(len(texts), 1)
     return dict(slug=slug, table=translator.tables[0], pages=pages, seconds=best,
-                whole=whole, brf=len(editions["brf"]), pef=len(editions["pef"]),
+                whole=whole, brf=len(editions.brf), pef=len(editions.pef),
                 process_ms=per_process * 1000, binding_ms=in_process * 1000)
 
 

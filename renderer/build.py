@@ -147,7 +147,17 @@ def render_article(article: Path, options: Options = Options(), *,
         editions = braille_editions(marked, doc.metadata,
                                     BrailleOptions(options.braille_grade, width, height),
                                     str(source))
-        files.update({f"{slug}.{kind}": editions[kind] for kind in braille})
+        files.update({f"{slug}.{kind}": getattr(editions, kind) for kind in braille})
+        if editions.undefined:
+            undefined = Finding(
+                "braille-undefined-character", "warning", str(source), 0,
+                f"liblouis's {', '.join(editions.tables)} has no braille for "
+                + ", ".join(f"{c!r} (U+{ord(c):04X})" for c in editions.undefined[:8])
+                + "; the braille shows liblouis's escape (\\xHHHH) there: replace the "
+                  "character in the source, or add it to a liblouis table")
+            if options.strict:
+                raise RenderError(undefined.path, None, undefined.message)
+            findings.append(undefined)
     if pdf is not None:
         files[f"{slug}.pdf"] = pdf
     if "epub" in options.formats or listening:

@@ -246,3 +246,16 @@ def test_manifest_catalog_feed_and_bag_list_the_braille_files(braille):
     bag_info = next(braille.parent.rglob("bag-info.txt"), None) or next(braille.rglob("bag-info.txt"))
     info = bag_info.read_text(encoding="utf-8")
     assert "SLUG/SLUG.brf" in info and "SLUG/SLUG.pef" in info
+
+
+def test_a_character_the_table_lacks_is_named_in_a_warning(tmp_path):
+    """Persian's table has no braille for U+0654 (hamza above): liblouis itself writes its
+    escape, 'x0654' in braille letters, and the build says so."""
+    escape = subprocess.run(["lou_translate", "--forward", "en-us-brf.dis,fa-ir-g1.utb"],
+                            input="\u0654\n", capture_output=True, text=True, check=True).stdout
+    assert "JFED" in escape.upper()  # the digits 0654 as letters j f e d: an escape, not braille
+    result = run_cli("render", CORPUS / "languages" / "fa", "--out", tmp_path, "--format", "brf")
+    warnings = [line for line in result.stderr.splitlines() if "braille-undefined-character" in line]
+    assert len(warnings) == 1 and "U+0654" in warnings[0] and "fa-ir-g1.utb" in warnings[0]
+    clean = run_cli("render", CORPUS / "languages" / "fr", "--out", tmp_path, "--format", "brf")
+    assert "braille-undefined-character" not in clean.stderr

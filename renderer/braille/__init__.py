@@ -39,22 +39,35 @@ def parse_page(text: str) -> tuple[int, int]:
     return width, height
 
 
-def braille_editions(marked_html: str, meta, options: BrailleOptions, where: str = "") -> dict:
-    """{"brf": bytes, "pef": bytes} for a page rendered with its PDF page markers; `meta` is
-    the document's Metadata."""
+@dataclass(frozen=True)
+class Editions:
+    """The two files, and the characters the tables had no braille for (then shown as
+    liblouis's escapes), for a warning."""
+    brf: bytes
+    pef: bytes
+    undefined: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+
+
+def braille_editions(marked_html: str, meta, options: BrailleOptions, where: str = "") -> Editions:
+    """The BRF and PEF of a page rendered with its PDF page markers; `meta` is the document's
+    Metadata."""
     translator = Translator(meta.language, options.grade, where)
-    pages = lay_out(braille_blocks(marked_html), translator, options.width, options.height)
+    blocks = braille_blocks(marked_html)
+    pages = lay_out(blocks, translator, options.width, options.height)
     table = ", ".join(translator.tables)
-    return {
-        "brf": brf_document(pages),
-        "pef": pef_document(
+    undefined = dict.fromkeys(c for block in blocks
+                              for c in translator.undefined(block.text, block.lang))
+    return Editions(
+        brf=brf_document(pages),
+        pef=pef_document(
             pages, cols=options.width, rows=options.height,
             identifier=meta.identifier or meta.title, title=meta.title, author=meta.author,
             publisher=meta.publisher, date=meta.published.isoformat(), language=meta.language,
             rights=meta.rights, source=meta.source,
             description=f"Braille, grade {options.grade}, {options.width}x{options.height} "
                         f"cells, {table} ({translator.version()})"),
-    }
+        undefined=tuple(undefined), tables=translator.tables)
 
 
 def check_language(language: str, grade: int, where: str = "") -> None:

@@ -129,10 +129,22 @@ class Translator:
 
     def cells(self, text: str, lang: str = "") -> list[int]:
         """The cells of `text` as six-dot patterns (bit 0 = dot 1 … bit 5 = dot 6; 0 a blank)."""
-        if not text:
-            return []
-        dots = self.louis.translateString(list(self.tables_of(lang)), text,
-                                          mode=self.louis.dotsIO)
+        return self.cells_in(text, self.tables_of(lang)) if text else []
+
+    def undefined(self, text: str, lang: str = "") -> list[str]:
+        """The characters of `text` the table has no braille for: liblouis writes each as its
+        escape, `'\\x2014'` in braille (the cells of `\\x` are dots 1-2-5-6, 1-3-4-6)."""
+        return [c for c in dict.fromkeys(text) if not c.isspace()
+                and self._undefined(c, self.tables_of(lang))]
+
+    @lru_cache(maxsize=4096)
+    def _undefined(self, character: str, tables: tuple[str, ...]) -> bool:
+        cells = self.cells_in(character, tables)
+        return len(cells) >= 6 and any(cells[i:i + 2] == [0b110011, 0b101101]
+                                       for i in range(len(cells) - 1))
+
+    def cells_in(self, text: str, tables: tuple[str, ...]) -> list[int]:
+        dots = self.louis.translateString(list(tables), text, mode=self.louis.dotsIO)
         return [ord(c) & 0x3F for c in dots]
 
     def version(self) -> str:
