@@ -259,3 +259,29 @@ def test_a_character_the_table_lacks_is_named_in_a_warning(tmp_path):
     assert len(warnings) == 1 and "U+0654" in warnings[0] and "fa-ir-g1.utb" in warnings[0]
     clean = run_cli("render", CORPUS / "languages" / "fr", "--out", tmp_path, "--format", "brf")
     assert "braille-undefined-character" not in clean.stderr
+
+
+def test_another_page_size_is_kept_and_valid(tmp_path):
+    run_cli("render", CORPUS / "good" / "everything", "--out", tmp_path, "--format", "brf,pef",
+            "--braille-page", "32x20")
+    pages = brf_pages(tmp_path / "everything" / "everything.brf")
+    assert max(len(page) for page in pages) == 20  # full pages are full
+    assert all(len(line) <= 32 for page in pages for line in page)
+    assert max(len(line) for page in pages for line in page) == 32
+    document = etree.parse(str(tmp_path / "everything" / "everything.pef"))
+    assert etree.RelaxNG(etree.parse(str(SCHEMA))).validate(document)
+    volume = document.find(f".//{PEF}volume")
+    assert (volume.get("cols"), volume.get("rows")) == ("32", "20")
+
+
+def test_a_rebuild_redoes_the_braille_only_when_its_options_change(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CORPUS / "good" / "everything", content / "everything")
+    out = tmp_path / "dist"
+    build = ("build", content, "--out", out, "--format", "brf,pef", "-j", "1")
+    assert run_cli(*build).stdout.startswith("1 built")
+    grade2 = (out / "everything" / "everything.brf").read_bytes()
+    assert run_cli(*build).stdout.startswith("0 built, 1 unchanged")
+    assert run_cli(*build, "--braille-grade", "1").stdout.startswith("1 built")
+    grade1 = (out / "everything" / "everything.brf").read_bytes()
+    assert grade1 != grade2 and len(grade1) > len(grade2)  # uncontracted braille is longer
