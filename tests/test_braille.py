@@ -24,6 +24,7 @@ ROUND_TRIP = {"seed": SEED_ARTICLE, "everything": CORPUS / "good" / "everything"
 # A print page change indicator line (dots 3-6 ending in the page number, "#c" = 3).
 INDICATOR = re.compile(r"^-{2,}#([A-J]+)$")
 DIGITS = {letter: str((n + 1) % 10) for n, letter in enumerate("ABCDEFGHIJ")}
+BOX = re.compile(r"^(7{40}|G{40})$")
 TN = re.compile(r"@\.[<>]")  # UEB transcriber's note indicators in ASCII braille
 ROLES = ("heading", "paragraph", "item", "figure", "caption", "quote", "summary",
          "table caption", "header cell", "cell")
@@ -63,10 +64,13 @@ def brf_pages(path: Path) -> list[list[str]]:
 
 
 def content_lines(pages) -> list[tuple[str, int | None]]:
-    """Each line below the page number line, with the print page it indicates (or None)."""
+    """Each line below the page number line, with the print page it indicates (or None);
+    box lines (a notice's, rows of dots 2-3-5-6 or 1-2-4-5) are left out."""
     out = []
     for page in pages:
         for line in page[1:]:
+            if BOX.match(line):
+                continue
             found = INDICATOR.match(line)
             out.append((line, int("".join(DIGITS[c] for c in found.group(1))) if found else None))
     return out
@@ -259,6 +263,16 @@ def test_a_character_the_table_lacks_is_named_in_a_warning(tmp_path):
     assert len(warnings) == 1 and "U+0654" in warnings[0] and "fa-ir-g1.utb" in warnings[0]
     clean = run_cli("render", CORPUS / "languages" / "fr", "--out", tmp_path, "--format", "brf")
     assert "braille-undefined-character" not in clean.stderr
+
+
+def test_a_notice_stands_between_box_lines(grade1):
+    """The every-block-type article's editor's note: a top box line, its label and text, a
+    bottom box line, and nothing else between them."""
+    lines = [line for page in brf_pages(grade1 / "everything" / "everything.brf") for line in page]
+    top, bottom = lines.index("7" * 40), lines.index("G" * 40)
+    inside = back_translate(lines[top + 1:bottom])
+    assert letters(" ".join(inside)) == letters("Editor's note This note is set apart from the "
+                                                "text and labelled.")
 
 
 def test_another_page_size_is_kept_and_valid(tmp_path):

@@ -40,6 +40,7 @@ class Block:
     tn_open: bool = False
     tn_close: bool = False
     group: str | None = None  # the figure a note is about
+    box: str | None = None    # the notice (role="note") the block stands in, boxed in braille
 
     @property
     def text(self) -> str:
@@ -67,7 +68,8 @@ def braille_blocks(markup: str) -> list[Block]:
                 table.set("data-braille", "done")
                 blocks += _table_blocks(table, part, _lang(table))
             continue
-        blocks.append(_block(item, element, part, _figure_group(element)))
+        block = _block(item, element, part, _figure_group(element))
+        blocks.append(replace(block, box=_notice_of(element)))
     return _close_notes(blocks)
 
 
@@ -145,6 +147,15 @@ def _figure_group(element):
         if tag == "details" and "long-description" in classes:
             return (node.get("id") or "").removesuffix("-description") or "figure"
     return None
+
+
+def _notice_of(element) -> str | None:
+    """An id for the notice (an element with role="note") the element is in, or None."""
+    notices = [node for node in [element, *element.iterancestors()] if node.get("role") == "note"]
+    if not notices:
+        return None
+    notice = notices[-1]
+    return notice.get("id") or f"note-{sum(1 for _ in notice.itersiblings(preceding=True))}"
 
 
 def _close_notes(blocks: list[Block]) -> list[Block]:

@@ -11,6 +11,8 @@ Formats (2016) lays out literary braille.
   run over to cell 5, between UEB's opening and closing transcriber's note indicators.
 - Where a print (PDF) page starts, a print page change indicator: a line of dots 3-6 ending
   with that page's number at the right margin; the text goes on on the next line.
+- A notice (an archive's "historical collection" note) stands between box lines: a line of
+  dots 2-3-5-6 above, one of dots 1-2-4-5 below.
 - The title page holds the article's title and byline; the colophon begins a new page and
   ends the book.
 """
@@ -26,6 +28,8 @@ DIGIT_CELLS = {1, 3, 9, 25, 17, 11, 27, 19, 10, 26}  # a-j: the digits after a n
 # UEB transcriber's note indicators (Rules of UEB 2013, 3.27): dots 4 46 126 and 4 46 345.
 TN_OPEN = (0b001000, 0b101000, 0b100011)
 TN_CLOSE = (0b001000, 0b101000, 0b011100)
+# BANA box lines around a notice (Braille Formats 2016, 16.2): dots 2-3-5-6 above, 1-2-4-5 below.
+TOP_BOX, BOTTOM_BOX = 0b110110, 0b011011
 CENTRE_MARGIN = 3  # cells kept blank either side of a centred line
 
 
@@ -42,7 +46,7 @@ class Page:
 def lay_out(blocks: list[Block], translator, width: int = 40, height: int = 25) -> list[Page]:
     """The pages of `blocks`, translated by `translator` (a translate.Translator)."""
     setter = _Setter(translator, width, height)
-    part, waiting = None, []
+    part, box, waiting = None, None, []
     for block in blocks:
         if block.kind == "page":  # shown where the next text is: after a part's new page
             waiting.append(block)
@@ -50,11 +54,18 @@ def lay_out(blocks: list[Block], translator, width: int = 40, height: int = 25) 
         if block.part != part:
             setter.new_page(block.part)
             part = block.part
+        if box is not None and block.box != box:
+            setter.line([BOTTOM_BOX] * width)
         if block.part != "title":  # the title page shows no print page: the body does
             for page in waiting:
                 setter.block(page)
             waiting = []
+        if block.box is not None and block.box != box:
+            setter.line([TOP_BOX] * width)
+        box = block.box
         setter.block(block)
+    if box is not None:
+        setter.line([BOTTOM_BOX] * width)
     for page in waiting:
         setter.block(page)
     return setter.finish()
