@@ -51,11 +51,11 @@ def lay_out(blocks: list[Block], translator, width: int = 40, height: int = 25) 
         if block.kind == "page":  # shown where the next text is: after a part's new page
             waiting.append(block)
             continue
+        if box is not None and block.box != box:  # the box closes on the page it is on
+            setter.line([BOTTOM_BOX] * width)
         if block.part != part:
             setter.new_page(block.part)
             part = block.part
-        if box is not None and block.box != box:
-            setter.line([BOTTOM_BOX] * width)
         if block.part != "title":  # the title page shows no print page: the body does
             for page in waiting:
                 setter.block(page)
