@@ -2,7 +2,7 @@
 
 liblouis's Python binding (`louis`, Debian's python3-louis) is plain ctypes over liblouis.so,
 so it is loaded from Debian's dist-packages by path rather than installed into the venv: one
-in-process call takes ~0.08 ms where a `lou_translate` process per paragraph took ~6.5 ms
+in-process call takes 0.02–0.3 ms where a `lou_translate` process per paragraph took 3–8 ms
 (README, "Braille editions"). Cells come back as dot patterns (liblouis's dotsIO mode), so one
 translation serves both the BRF (North American ASCII braille) and the PEF (Unicode braille).
 """
