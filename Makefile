@@ -7,7 +7,7 @@ OUT := dist
 CONTENT := content
 RENDER := $(BIN)/renderer render $(CONTENT) --out $(OUT)
 
-.PHONY: html pdf epub narrated all dist zim test check bench clean distclean system-deps import lock catalogs
+.PHONY: html pdf epub narrated braille all dist zim test check bench clean distclean system-deps import lock catalogs
 
 html pdf epub: $(VENV)/.installed
 	$(RENDER) --format $@
@@ -17,6 +17,12 @@ html pdf epub: $(VENV)/.installed
 narrated: $(VENV)/.installed
 	tools/system-deps.sh narration
 	$(RENDER) --format narrated-epub,audiobook
+
+# The braille editions of every article (README, "Braille editions"): <slug>.brf (North
+# American ASCII braille, to emboss or read on a braille display) and <slug>.pef (PEF 2008-1).
+braille: $(VENV)/.installed
+	tools/system-deps.sh braille
+	$(RENDER) --format brf,pef
 
 # The whole collection, in parallel, redoing only what changed; plus index.html and the OPDS feeds.
 all: $(VENV)/.installed

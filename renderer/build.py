@@ -25,11 +25,12 @@ from .outdir import refuse_reserved
 from .reader import find_source, read_article
 from .provenance import Provenance
 
-# The listening editions (README, "Listening editions") are asked for by name; the default is
-# the three reading editions.
+# The listening editions (README, "Listening editions") and the braille editions ("Braille
+# editions") are asked for by name; the default is the three reading editions.
 DEFAULT_FORMATS = ("html", "pdf", "epub")
 LISTENING_FORMATS = ("narrated-epub", "audiobook")
-FORMATS = DEFAULT_FORMATS + LISTENING_FORMATS
+BRAILLE_FORMATS = ("brf", "pef")
+FORMATS = DEFAULT_FORMATS + LISTENING_FORMATS + BRAILLE_FORMATS
 
 
 def _default_styles() -> Path:
@@ -55,6 +56,8 @@ class Options:
     jpeg_quality: int = DEFAULT_QUALITY
     image_cache: Path | None = None        # prepared images by content hash (dist/.cache)
     narration_cache: Path | None = None    # spoken sentences by text and voice (dist/.cache)
+    braille_grade: int = 2                 # 2 contracted, 1 uncontracted (where liblouis has both)
+    braille_page: tuple[int, int] = (40, 25)  # cells per line, lines per page
 
 
 @dataclass
@@ -119,6 +122,10 @@ def render_article(article: Path, options: Options = Options(), *,
     if listening:  # first: a language espeak-ng cannot speak stops the article before any work
         from .narration import Narrator
         narrator = Narrator(doc.metadata.language, options.narration_cache, str(source))
+    braille = [f for f in BRAILLE_FORMATS if f in options.formats]
+    if braille:  # likewise: a language liblouis has no table for stops the article at once
+        from .braille import check_language
+        check_language(doc.metadata.language, options.braille_grade, str(source))
     html = render_html(doc, css=_css("base.css", "screen.css", styles=options.styles),
                        image_sizes=sizes, provenance=facts)
     # The PDF is laid out first: its pages are marked in the HTML and the EPUB.
@@ -130,9 +137,27 @@ def render_article(article: Path, options: Options = Options(), *,
         [confined_file(options.styles, n) for n in ("base.css", "print.css")], images=images,
         provenance=facts, source=source.read_bytes(), font_config=font_config,
         write="pdf" in options.formats)
+    marked = insert_page_markers(html, layout.page_starts)  # the page with the PDF's page breaks
     if "html" in options.formats:
-        files[f"{slug}.html"] = insert_page_markers(html, layout.page_starts).encode("utf-8")
+        files[f"{slug}.html"] = marked.encode("utf-8")
         files.update(images)
+    if braille:
+        from .braille import BrailleOptions, braille_editions
+        width, height = options.braille_page
+        editions = braille_editions(marked, doc.metadata,
+                                    BrailleOptions(options.braille_grade, width, height),
+                                    str(source))
+        files.update({f"{slug}.{kind}": getattr(editions, kind) for kind in braille})
+        if editions.undefined:
+            undefined = Finding(
+                "braille-undefined-character", "warning", str(source), 0,
+                f"liblouis's {', '.join(editions.tables)} has no braille for "
+                + ", ".join(f"{c!r} (U+{ord(c):04X})" for c in editions.undefined[:8])
+                + "; the braille shows liblouis's escape (\\xHHHH) there: replace the "
+                  "character in the source, or add it to a liblouis table")
+            if options.strict:
+                raise RenderError(undefined.path, None, undefined.message)
+            findings.append(undefined)
     if pdf is not None:
         files[f"{slug}.pdf"] = pdf
     if "epub" in options.formats or listening:

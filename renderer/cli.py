@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("articles", nargs="+", metavar="ARTICLE", type=Path)
     render.add_argument("-o", "--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
     _format_argument(render)
+    _braille_arguments(render)
     render.add_argument("--strict", action="store_true", help="treat alt-text warnings as errors")
     _styles_argument(render)
     render.set_defaults(run=_render)
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
     build.add_argument("--force", action="store_true", help="rebuild every article")
     _format_argument(build)
+    _braille_arguments(build)
     build.add_argument("--strict", action="store_true", help="treat alt-text warnings as errors")
     build.add_argument("--max-edge", type=int, default=DEFAULT_MAX_EDGE, metavar="PX",
                        help=f"longest edge of photos in the outputs (default {DEFAULT_MAX_EDGE}; never upscaled)")
@@ -158,8 +160,25 @@ def _format_argument(command) -> None:
     command.add_argument("-f", "--format", dest="formats", default="html,pdf,epub",
                          help="comma-separated formats: html, pdf, epub, and the listening "
                               "editions narrated-epub (<slug>.narrated.epub, read aloud "
-                              "sentence by sentence) and audiobook (<slug>.m4b with chapters) "
+                              "sentence by sentence) and audiobook (<slug>.m4b with chapters), "
+                              "and the braille editions brf (<slug>.brf, North American ASCII "
+                              "braille) and pef (<slug>.pef, PEF 2008-1) "
                               "(default: html,pdf,epub)")
+
+
+def _braille_arguments(command) -> None:
+    command.add_argument("--braille-grade", type=int, choices=(1, 2), default=2,
+                         help="braille grade for brf and pef: 2 contracted (UEB grade 2 for "
+                              "English), 1 uncontracted (default: 2)")
+    command.add_argument("--braille-page", default="40x25", metavar="CELLSxLINES",
+                         help="braille page size for brf and pef: cells per line x lines per "
+                              "page (default: 40x25)")
+
+
+def _braille_page(args) -> tuple[int, int]:
+    """The --braille-page size, checked before any work."""
+    from .braille import parse_page
+    return parse_page(args.braille_page)
 
 
 def _formats(args) -> tuple[str, ...]:
@@ -180,7 +199,8 @@ def _render(args) -> int:
     formats = _formats(args)
     options = Options(formats=formats, strict=args.strict, build_date=_source_date_epoch(),
                       styles=_styles(args),
-                      narration_cache=(args.out / ".cache" / "narration").resolve())
+                      narration_cache=(args.out / ".cache" / "narration").resolve(),
+                      braille_grade=args.braille_grade, braille_page=_braille_page(args))
     articles = find_articles(args.articles)
     if not articles:
         raise RenderError(args.articles[0], None, "no article folders found (a folder with "
@@ -236,7 +256,7 @@ def _render_each(args, articles, options) -> int:
         for warning in result.warnings:
             print(warning, file=sys.stderr)
         for path in result.outputs:
-            if path.suffix in (".html", ".pdf", ".epub", ".m4b"):
+            if path.suffix in (".html", ".pdf", ".epub", ".m4b", ".brf", ".pef"):
                 print(path)
     for error in failures:  # every failure, together, at the end
         print(error, file=sys.stderr)
@@ -280,7 +300,8 @@ def _build(args) -> int:
                       build_date=_source_date_epoch(), max_edge=args.max_edge,
                       jpeg_quality=args.jpeg_quality,
                       image_cache=(args.out / ".cache" / "images").resolve(), styles=_styles(args),
-                      narration_cache=(args.out / ".cache" / "narration").resolve())
+                      narration_cache=(args.out / ".cache" / "narration").resolve(),
+                      braille_grade=args.braille_grade, braille_page=_braille_page(args))
     with claim(args.out):
         summary = build_collection(args.content, args.out, options, jobs=args.jobs,
                                    force=args.force, scheduler=scheduler)

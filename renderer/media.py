@@ -11,7 +11,10 @@ IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
 MEDIA_TYPES = {**IMAGE_TYPES, ".css": "text/css", ".html": "text/html",
                ".xhtml": "application/xhtml+xml", ".pdf": "application/pdf",
                ".epub": "application/epub+zip", ".mp3": "audio/mpeg", ".m4b": "audio/mp4",
-               ".smil": "application/smil+xml"}
+               ".smil": "application/smil+xml",
+               # Braille (README, "Braille editions"): BRF has no registered type; Apache's
+               # mime.types serves it as text/plain. PEF's own is in its spec (dc:format).
+               ".brf": "text/plain", ".pef": "application/x-pef+xml"}
 
 
 def media_type(name, default: str = "application/octet-stream") -> str:

@@ -19,7 +19,7 @@ LAYERS = [
     {"renderer", "errors", "model", "lang", "provenance", "files", "limits", "confine", "outdir", "media",
      "l10n"},
     {"reader", "lint", "images", "reading"},
-    {"html", "pdf", "epub", "narration"},
+    {"html", "pdf", "epub", "narration", "braille"},
     {"build"},
     {"collection", "cluster", "package", "importer"},
     {"transcript", "check"},

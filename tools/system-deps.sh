@@ -5,7 +5,9 @@
 #   tools/system-deps.sh render-all-scripts  the above + Noto CJK (89 MB more)
 #   tools/system-deps.sh narration           render + the listening editions: espeak-ng (the voice), lame (MP3),
 #                                            ffmpeg (M4B, ffprobe), sox (soxi, levels)
-#   tools/system-deps.sh test                render-all-scripts + narration + Java (EPUBCheck), Chromium (axe-core),
+#   tools/system-deps.sh braille             render + the braille editions: liblouis (the translator), its
+#                                            tables and its Python binding (python3-louis)
+#   tools/system-deps.sh test                render-all-scripts + narration + braille + Java (EPUBCheck), Chromium (axe-core),
 #                                            poppler-utils, zim-tools (zimcheck) and kiwix-tools (kiwix-serve)
 # (sizes: dpkg's Installed-Size on Debian 12; README, "Languages")
 set -euo pipefail
@@ -15,13 +17,16 @@ render=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core f
 all_scripts=(fonts-noto-cjk)
 # The listening editions (README, "Listening editions"); libsox-fmt-mp3 lets sox read the MP3.
 narration=(espeak-ng lame ffmpeg sox libsox-fmt-mp3)
+# The braille editions (README, "Braille editions"): renderer.braille loads Debian's python3-louis.
+braille=(liblouis-bin liblouis-data python3-louis)
 test=(default-jre-headless chromium poppler-utils zim-tools kiwix-tools)
 case "${1:-render}" in
   render) wanted=("${render[@]}") ;;
   render-all-scripts) wanted=("${render[@]}" "${all_scripts[@]}") ;;
   narration) wanted=("${render[@]}" "${narration[@]}") ;;
-  test) wanted=("${render[@]}" "${all_scripts[@]}" "${narration[@]}" "${test[@]}") ;;
-  *) echo "usage: $0 render|render-all-scripts|narration|test" >&2; exit 2 ;;
+  braille) wanted=("${render[@]}" "${braille[@]}") ;;
+  test) wanted=("${render[@]}" "${all_scripts[@]}" "${narration[@]}" "${braille[@]}" "${test[@]}") ;;
+  *) echo "usage: $0 render|render-all-scripts|narration|braille|test" >&2; exit 2 ;;
 esac
 missing=()
 for package in "${wanted[@]}"; do

@@ -97,6 +97,11 @@ _KINDS = [
      "each article as EPUB 3 read aloud, sentence by sentence (Media Overlays)"),
     (lambda p: len(p.parts) == 2 and p.name == f"{p.parts[0]}.m4b",
      "each article as an audiobook (M4B) with a chapter at each heading"),
+    (lambda p: len(p.parts) == 2 and p.name == f"{p.parts[0]}.brf",
+     "each article in braille, to emboss or read on a braille display (BRF, North American "
+     "ASCII braille)"),
+    (lambda p: len(p.parts) == 2 and p.name == f"{p.parts[0]}.pef",
+     "each article in braille for embossers and braille production tools (PEF 2008-1)"),
     (lambda p: True, "the photos and other files of the articles' pages"),
 ]
 

@@ -23,7 +23,9 @@ MEDIA = {".html": ("Web page", "alternate"),  # label (a msgid) and OPDS link re
          ".pdf": ("PDF", "http://opds-spec.org/acquisition"),
          ".epub": ("EPUB", "http://opds-spec.org/acquisition"),
          ".narrated.epub": ("EPUB with narration", "http://opds-spec.org/acquisition"),
-         ".m4b": ("Audiobook", "http://opds-spec.org/acquisition")}
+         ".m4b": ("Audiobook", "http://opds-spec.org/acquisition"),
+         ".brf": ("Braille (BRF)", "http://opds-spec.org/acquisition"),
+         ".pef": ("Braille (PEF)", "http://opds-spec.org/acquisition")}
 
 
 def catalog_entries(out: Path, language: str = "en") -> list[dict]:
@@ -35,7 +37,11 @@ def catalog_entries(out: Path, language: str = "en") -> list[dict]:
     labels = {".html": t.gettext("Web page"), ".pdf": t.gettext("PDF"), ".epub": t.gettext("EPUB"),
               # Translators: the listening editions (README, "Listening editions"): the EPUB
               # whose text is read aloud, sentence by sentence, and the audio-only file.
-              ".narrated.epub": t.gettext("EPUB with narration"), ".m4b": t.gettext("Audiobook")}
+              ".narrated.epub": t.gettext("EPUB with narration"), ".m4b": t.gettext("Audiobook"),
+              # Translators: the braille editions (README, "Braille editions"): the file to
+              # emboss or read on a braille display (BRF), and the same in the XML format of
+              # braille production tools (PEF). Keep BRF and PEF as they are.
+              ".brf": t.gettext("Braille (BRF)"), ".pef": t.gettext("Braille (PEF)")}
     entries, anchors = [], {"main"}
     for slug, entry in sorted(load_manifest(out).items()):
         files = []
