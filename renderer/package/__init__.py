@@ -1,9 +1,9 @@
-"""The offline package: an accessible catalog page, OPDS feeds, and a BagIt bag.
+"""The offline package: an accessible catalog with its search, OPDS feeds, and a BagIt bag.
 
-The catalog (`index.html`) and the feeds (`opds.xml`, one per language in a multilingual
+The catalog (`index.html`, its further pages and scripts: search.py) and the feeds (`opds.xml`, one per language in a multilingual
 collection) are written from the build manifest (entries.py), so they describe exactly what is
 in `dist/`; the manifest records the language feeds, so the feed of a language the collection no
-longer holds is removed. The bag (bag.py) holds a copy of it all, and, when one is asked for,
+longer holds is removed, and so are the catalog's pages and scripts no longer written. The bag (bag.py) holds a copy of it all, and, when one is asked for,
 a ZIM file of it all for Kiwix (zim.py).
 """
 from __future__ import annotations
@@ -12,15 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import NAME, __version__
-from ..build import write_atomically
 from ..collection import load_catalog_files, record_catalog_files
-from ..html import render_template
 from ..l10n import localizer
 from ..lang import direction_of
 from ..outdir import remove_files
 from .bag import BAG, write_bag
 from .entries import catalog_entries, language_groups
 from .opds import FEED, write_feeds
+from .search import catalog_file_names, catalog_pages, write_pages
 
 __all__ = ["BAG", "FEED", "catalog_entries", "write_bag", "write_catalog", "write_package"]
 DEFAULT_TITLE = "Offline collection"  # a msgid: the catalog shows it in its own language
@@ -28,7 +27,7 @@ DEFAULT_TITLE = "Offline collection"  # a msgid: the catalog shows it in its own
 
 def write_catalog(out: Path, title: str | None, css: str, updated: datetime,
                   language: str = "en") -> list[Path]:
-    """The catalog page and the OPDS feed, in `language` (BCP 47; English by default);
+    """The catalog's pages and search, and the OPDS feed, in `language` (BCP 47; English by default);
     `title` None → "Offline collection" in that language. A collection in several languages
     also gets one feed per language; the manifest records them (the new ones first, so a run
     killed while writing leaves none unrecorded), and the feeds of a language gone are
@@ -37,13 +36,14 @@ def write_catalog(out: Path, title: str | None, css: str, updated: datetime,
     t = localizer(language)
     articles = catalog_entries(out, language)
     groups = language_groups(articles, t)
-    names, recorded = {g["feed"] for g in groups if g["feed"]}, set(load_catalog_files(out))
+    pages = catalog_pages(articles, groups)
+    names = {g["feed"] for g in groups if g["feed"]} | catalog_file_names(len(pages))
+    recorded = set(load_catalog_files(out))
     if names - recorded:
         record_catalog_files(out, names | recorded)
     context = dict(title=title or t.gettext("Offline collection"), language=language, l10n=t,
                    renderer=f"{NAME} {__version__}", direction=direction_of(language) or "ltr")
-    index = render_template("catalog.html", css=css, articles=articles, groups=groups, **context)
-    written = [write_atomically(out / "index.html", index.encode("utf-8"))]
+    written = write_pages(out, css, articles, groups, pages, context)
     written += write_feeds(out, title or DEFAULT_TITLE, articles, groups, updated, context)
     remove_files(out, recorded - names)
     if recorded - names:
