@@ -4,8 +4,10 @@ JavaScript off, and a Lunr index (built here with PyPI `lunr`, read by the vendo
 2.3.9) loaded as `<script src>` files, since a page opened from `file://` cannot fetch().
 
 The full text of 10,000 articles is too heavy for a page to load, so each article's body is
-indexed by its most distinctive words (TF-IDF over the collection), with its title and
-description in full: a word found in one article only is always among them.
+indexed by its most distinctive words (TF-IDF over the collection: the rarer in the collection
+and the more frequent in the article, the higher), about 240,000 words in all: a collection of
+600 articles or fewer is indexed whole (up to 400 distinct words a body), one of 10,000 by 24
+words a body; titles and descriptions are always indexed in full.
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from ..build import write_atomically
 from ..html import TEMPLATES, render_template
 
 PAGE_SIZE = 50  # articles per page of the catalog, with JavaScript on or off
-BODY_WORDS = 24  # the most distinctive words of each article's body that the index keeps
+# The most distinctive words of each article's body that the index keeps: about this many in
+# all, shared out (a small collection's bodies are indexed whole), at least 24 each.
+BODY_WORD_BUDGET, BODY_WORDS_MIN, BODY_WORDS_MAX = 240_000, 24, 400
 LUNR, INDEX, UI = "catalog-lunr.js", "catalog-index.js", "catalog.js"
 SCRIPTS = (LUNR, INDEX, UI)  # in the order the page loads them
 _LUNR_SOURCE, _LUNR_LICENCE = "lunr-2.3.9.min.js", "LICENSE-lunr.txt"
@@ -116,8 +120,13 @@ def body_text(page: Path) -> str:
     return (main if main is not None else root).text_content()
 
 
+def body_word_limit(count: int) -> int:
+    """How many words of each body the index keeps, in a collection of `count` articles."""
+    return max(BODY_WORDS_MIN, min(BODY_WORDS_MAX, BODY_WORD_BUDGET // max(count, 1)))
+
+
 def distinctive_words(bodies: list[list[str]], skip: list[set[str]],
-                      limit: int = BODY_WORDS) -> list[list[str]]:
+                      limit: int) -> list[list[str]]:
     """For each body, the `limit` words with the highest TF-IDF over the collection (the
     rarer in the collection and the more frequent in the article, the higher), leaving out
     those its title or description already has; ties in alphabetical order."""
@@ -164,7 +173,8 @@ def lunr_index(out: Path, articles: list[dict]) -> dict:
     titles = [words(a["title"]) for a in articles]
     descriptions = [words(a["description"] or "") for a in articles]
     bodies = [words(body_text(Path(out) / a["slug"] / f"{a['slug']}.html")) for a in articles]
-    body_words = distinctive_words(bodies, [set(a) | set(b) for a, b in zip(titles, descriptions)])
+    body_words = distinctive_words(bodies, [set(a) | set(b) for a, b in zip(titles, descriptions)],
+                                   body_word_limit(len(articles)))
     builder = Builder()
     builder.pipeline, builder.search_pipeline = Pipeline(), Pipeline()  # words() did the work
     builder.ref("id")
