@@ -352,3 +352,24 @@ def test_the_search_speaks_the_catalogs_language(browser, many, tmp_path):
     assert page.get_attribute("#catalog-results nav", "aria-label") == "Страницы результатов"
     assert search(page, FRENCH_ONLY) == "Найдена 1 статья"
     page.context.close()
+
+
+# ---------------------------------------------------------------- files
+def test_pages_no_longer_written_are_removed_and_every_file_is_bagged(many, tmp_path):
+    import bagit
+    dist = tmp_path / "shrinking"
+    shutil.copytree(many, dist)
+    recorded = json.loads((dist / MANIFEST).read_text(encoding="utf-8"))["catalog"]
+    assert {"catalog-2.html", "catalog-3.html", "catalog.js", "catalog-index.js",
+            "catalog-lunr.js"} <= set(recorded)
+    bagged = bagit.Bag(str(dist / "bag")).payload_files()
+    assert {f"data/{n}" for n in recorded} <= set(bagged)
+    manifest = json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
+    for i in range(60):  # 60 articles left: two pages
+        del manifest["articles"][f"copy-{i:03d}"]
+    (dist / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    run_cli("package", dist)
+    assert (dist / "catalog-2.html").is_file() and not (dist / "catalog-3.html").exists()
+    recorded = json.loads((dist / MANIFEST).read_text(encoding="utf-8"))["catalog"]
+    assert "catalog-3.html" not in recorded and "catalog-2.html" in recorded
+    assert "data/catalog-3.html" not in bagit.Bag(str(dist / "bag")).payload_files()

@@ -99,18 +99,25 @@ def test_the_catalog_record_removes_only_language_feeds_at_the_top_never_through
     victim = tmp_path / "victim.xml"
     victim.write_text("keep me")
     (out / "opds-zz.xml").symlink_to(victim)
+    (out / "catalog-2.html").symlink_to(victim)  # the catalog's name for a page it no longer has
     manifest = json.loads((out / "manifest.json").read_text())
-    manifest["catalog"] = ["../victim.xml", str(victim), "a/a.html", "opds.xml", "opds-zz.xml"]
+    manifest["catalog"] = ["../victim.xml", str(victim), "a/a.html", "opds.xml", "opds-zz.xml",
+                           "catalog-2.html", "catalog-0.html", "CATALOG.JS", "catalog-x.js",
+                           "catalog-1234567.html", "index.html", "catalog-2.html/../../x"]
     (out / "manifest.json").write_text(json.dumps(manifest))
     result = run_cli("build", content, "--out", out)
     assert "0 built, 1 unchanged" in result.stdout and result.stderr == ""
     assert victim.read_text() == "keep me" and (out / "opds-zz.xml").is_symlink()
     assert (out / "a" / "a.html").is_file() and (out / "opds.xml").is_file()
-    assert json.loads((out / "manifest.json").read_text())["catalog"] == []
+    assert (out / "catalog-2.html").is_symlink()
+    # what the catalog of one article writes besides index.html: its three scripts, no page
+    assert json.loads((out / "manifest.json").read_text())["catalog"] == [
+        "catalog-index.js", "catalog-lunr.js", "catalog.js"]
     run_cli("package", out)
     bag = bagit.Bag(str(out / "bag"))
     bag.validate()
     assert "data/opds-zz.xml" not in bag.payload_files()
+    assert "data/catalog-2.html" not in bag.payload_files()
 
 
 @pytest.mark.parametrize("text", [
@@ -278,12 +285,14 @@ def test_outputs_of_a_failed_then_deleted_article_are_removed_and_never_bagged(t
     bag = bagit.Bag(str(out / "bag"))
     bag.validate()
     assert sorted(bag.payload_files()) == sorted(
-        ["data/index.html", "data/opds.xml", "data/a/a.html", "data/a/a.pdf", "data/a/a.epub"])
+        ["data/index.html", "data/opds.xml", "data/a/a.html", "data/a/a.pdf", "data/a/a.epub",
+         "data/catalog-index.js", "data/catalog-lunr.js", "data/catalog.js"])
 
 
 # ---------------------------------------------------------------- 7. names
 RESERVED = ["bag", "manifest.json", "index.html", "opds.xml", ".cache", ".lock", ".hidden",
-            "opds-fr.xml"]  # the shape of a language's feed
+            "opds-fr.xml",  # the shape of a language's feed
+            "catalog-2.html", "Catalog-7.HTML", "catalog.js", "catalog-index.js"]  # the catalog's
 
 
 def test_article_folders_named_like_the_package_are_refused_and_others_build(tmp_path):
@@ -293,7 +302,7 @@ def test_article_folders_named_like_the_package_are_refused_and_others_build(tmp
         make_article(content / name, FRONT + "Text.\n", images=())
     result = run_cli("build", content, "--out", out, "-j", "1", check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "1 built, 0 unchanged, 0 removed, 8 failed" in result.stdout
+    assert "1 built, 0 unchanged, 0 removed, 12 failed" in result.stdout
     for name in RESERVED:
         line, = [l for l in result.stderr.splitlines() if l.startswith(f"{content / name}: ")]
         assert f"folder name '{name}'" in line and "rename the article folder" in line
