@@ -243,6 +243,13 @@
       event.preventDefault();  // focus stays in the field; the count is said at once
       update(0);
     });
+    // The list of languages links into the static list: following a link shows it again.
+    Array.prototype.forEach.call(document.querySelectorAll(".catalog-languages a"), function (link) {
+      link.addEventListener("click", function () {
+        staticParts.forEach(function (node) { node.hidden = false; });
+        results.hidden = true;
+      });
+    });
     form.hidden = false;
     root.setAttribute("data-search", "ready");
     window.catalogSearchReady = performance.now();
