@@ -25,8 +25,8 @@ from pathlib import Path
 from . import __version__
 from .build import Options, build_article, find_articles, write_atomically
 from .errors import RenderError
-from .outdir import (PLAYLIST, is_catalog_feed, name_problem, remove_article, remove_files,
-                     reserved_name_error, safe_relative)
+from .outdir import (PLAYLIST, is_catalog_feed, is_catalog_file, name_problem, remove_article,
+                     remove_files, reserved_name_error, safe_relative)
 from .reader import find_source, read_article
 
 MANIFEST = "manifest.json"
@@ -309,15 +309,18 @@ def save_manifest(out: Path, articles: dict):
 
 
 def load_catalog_files(out: Path) -> list[str]:
-    """The feeds the manifest records for the catalog (a language's, a year's, the pages of a
-    long feed), each a name the catalog writes (`opds-fr.xml`, `opds.year-2024.json`,
-    `opds.page-2.xml`): the manifest is untrusted, and anything else in the record is
-    ignored, so no other file can be removed or bagged through it."""
+    """The feeds (a language's, a year's, the pages of a long feed), further catalog pages and
+    scripts the manifest records for the catalog, each a name the catalog writes
+    (`opds-fr.xml`, `opds.year-2024.json`, `opds.page-2.xml`, `catalog-2.html`, `catalog.js`):
+    the manifest is untrusted, and anything else in the record is ignored, so no other file
+    can be removed or bagged through it."""
     try:
         names = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8")).get(CATALOG)
     except (ValueError, AttributeError, OSError):
         return []
-    return sorted({n for n in names if is_catalog_feed(n)}) if isinstance(names, list) else []
+    if not isinstance(names, list):
+        return []
+    return sorted({n for n in names if is_catalog_feed(n) or is_catalog_file(n)})
 
 
 def record_catalog_files(out: Path, names):

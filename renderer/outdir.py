@@ -29,14 +29,21 @@ _FEED_SHAPE = re.compile(r"opds[.-].*\.(xml|json)", re.IGNORECASE | re.DOTALL)
 _CATALOG_FEED = re.compile(r"opds(-[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8}){0,15}|\.year-[0-9]{4})?"
                            r"(\.page-([2-9]|[1-9][0-9]{1,5}))?\.(xml|json)")
 FEED_NAMES = "opds-TAG.xml, opds.year-YYYY.xml, opds.page-N.xml, and the same in .json"
+# The catalog's further pages (`catalog-2.html`…) and scripts (`catalog.js`, `catalog-index.js`,
+# `catalog-lunr.js`): refused as article folders in any case (a stick's FAT ignores case), and
+# recorded in the manifest only as the catalog writes them.
+_CATALOG_SHAPE = re.compile(r"catalog(-[0-9]+\.html|(-[a-z]+)?\.js)", re.IGNORECASE)
+_CATALOG_FILE = re.compile(r"catalog-[1-9][0-9]{0,5}\.html|catalog(-index|-lunr)?\.js")
 
 
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be an article's folder in the output folder, or None if it can."""
     if not name or name in (".", "..") or any(c in name for c in "/\\\0"):
         return "is not a plain folder name"
-    if name.casefold() in RESERVED or _FEED_SHAPE.fullmatch(name):
-        return f"is one of the package's own names ({', '.join(RESERVED)}, {FEED_NAMES})"
+    if name.casefold() in RESERVED or _FEED_SHAPE.fullmatch(name) \
+            or _CATALOG_SHAPE.fullmatch(name):
+        return (f"is one of the package's own names ({', '.join(RESERVED)}, {FEED_NAMES}, "
+                "catalog-N.html, catalog*.js)")
     if name.startswith("."):
         return "starts with '.', which marks the package's hidden files"
     return None
@@ -55,6 +62,12 @@ def is_catalog_feed(name) -> bool:
     or bag, at the top of the output folder, and nothing else."""
     return isinstance(name, str) and name not in ("opds.xml", "opds.json") \
         and _CATALOG_FEED.fullmatch(name) is not None
+
+
+def is_catalog_file(name) -> bool:
+    """Whether `name` is one of the catalog's further pages or scripts, as the catalog writes
+    them: what the manifest may ask the catalog to remove (or the bag to hold), nothing else."""
+    return isinstance(name, str) and _CATALOG_FILE.fullmatch(name) is not None
 
 
 def refuse_reserved(folder: Path):

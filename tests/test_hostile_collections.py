@@ -98,19 +98,24 @@ def test_the_catalog_record_removes_only_catalog_feeds_at_the_top_never_through_
     run_cli("build", content, "--out", out, "-j", "1")
     victim = tmp_path / "victim.xml"
     victim.write_text("keep me")
-    links = ["opds-zz.xml", "opds.year-2024.json", "opds.page-2.xml"]
+    links = ["opds-zz.xml", "opds.year-2024.json", "opds.page-2.xml",
+             "catalog-2.html"]  # the catalog's name for a page it no longer has
     for name in links:
         (out / name).symlink_to(victim)
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["catalog"] = ["../victim.xml", str(victim), "a/a.html", "opds.xml", "opds.json",
-                           "opds.png", *links]
+                           "opds.png", *links, "catalog-0.html", "CATALOG.JS", "catalog-x.js",
+                           "catalog-1234567.html", "index.html", "catalog-2.html/../../x"]
     (out / "manifest.json").write_text(json.dumps(manifest))
     result = run_cli("build", content, "--out", out)
     assert "0 built, 1 unchanged" in result.stdout and result.stderr == ""
     assert victim.read_text() == "keep me" and all((out / n).is_symlink() for n in links)
     assert (out / "a" / "a.html").is_file()
     assert all((out / n).is_file() for n in ("opds.xml", "opds.json", "opds.png"))
-    assert json.loads((out / "manifest.json").read_text())["catalog"] == []
+    # what the catalog of one article writes besides index.html and the two feeds: its three
+    # scripts, no page and no other feed
+    assert json.loads((out / "manifest.json").read_text())["catalog"] == [
+        "catalog-index.js", "catalog-lunr.js", "catalog.js"]
     run_cli("package", out)
     bag = bagit.Bag(str(out / "bag"))
     bag.validate()
@@ -299,13 +304,15 @@ def test_outputs_of_a_failed_then_deleted_article_are_removed_and_never_bagged(t
     bag.validate()
     assert sorted(bag.payload_files()) == sorted(
         ["data/index.html", "data/opds.xml", "data/opds.json", "data/opds.png", "data/a/a.html",
-         "data/a/a.pdf", "data/a/a.epub"])
+         "data/a/a.pdf", "data/a/a.epub", "data/catalog-index.js", "data/catalog-lunr.js",
+         "data/catalog.js"])
 
 
 # ---------------------------------------------------------------- 7. names
 RESERVED = ["bag", "manifest.json", "index.html", "opds.xml", "opds.json", "opds.png", ".cache",
             ".lock", ".hidden",
-            "opds-fr.xml", "opds-fr.json", "opds.year-2024.xml", "opds.page-2.json"]  # feeds
+            "opds-fr.xml", "opds-fr.json", "opds.year-2024.xml", "opds.page-2.json",  # feeds
+            "catalog-2.html", "Catalog-7.HTML", "catalog.js", "catalog-index.js"]  # the catalog's
 
 
 def test_article_folders_named_like_the_package_are_refused_and_others_build(tmp_path):
