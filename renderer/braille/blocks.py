@@ -189,7 +189,14 @@ def _table_blocks(table, part: str, lang: str) -> list[Block]:
                 headers = texts
                 blocks.append(Block("row", pieces_of("; ".join(texts)), part, lang))
                 continue
-            labelled = [f"{headers[i]}: {text}" if i < len(headers) and headers[i] else text
+            labelled = [_label(headers[i], text) if i < len(headers) and headers[i] else text
                         for i, text in enumerate(texts)]
             blocks.append(Block("row", pieces_of("; ".join(labelled)), part, lang))
     return blocks
+
+
+def _label(header: str, text: str) -> str:
+    """A cell after its column's header. A print page that starts with the cell starts before
+    the header, so the page's indicator does not cut "Station:" from its cell."""
+    lead = re.match(f"(?:\\s*{_MARK.pattern})*\\s*", text).group(0)
+    return f"{lead}{header}: {text[len(lead):]}"
