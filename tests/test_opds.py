@@ -279,7 +279,8 @@ def test_year_facets_count_and_hold_the_articles_of_their_year(dist, feed_valida
         group, = [g for g in document["facets"] if g["metadata"]["title"] == "Year"]
         assert [l["href"] for l in group["links"] if l.get("rel") == "self"] == [
             f"opds.year-{year}.json"]
-    assert sorted(manifest(dist)["catalog"]) == sorted(
+    recorded_feeds = [n for n in manifest(dist)["catalog"] if n.startswith("opds")]
+    assert sorted(recorded_feeds) == sorted(
         p.name for p in dist.glob("opds?*.*") if p.suffix in (".xml", ".json")
         and p.name not in ("opds.xml", "opds.json"))
 
@@ -369,7 +370,8 @@ def test_a_long_feed_is_cut_in_pages_a_reader_walks_once_through(dist, tmp_path,
                     "opds-fr.json", "opds-fr.xml", "opds.json", "opds.page-2.json",
                     "opds.page-2.xml", "opds.png", "opds.xml", "opds.year-2010.json",
                     "opds.year-2010.xml", "opds.year-2011.json", "opds.year-2011.xml"]
-    assert sorted(manifest(big)["catalog"]) == [n for n in left if n not in (
+    assert sorted(n for n in manifest(big)["catalog"] if n.startswith("opds")) == [
+        n for n in left if n not in (
         "opds.json", "opds.png", "opds.xml")]
 
 
