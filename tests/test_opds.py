@@ -357,6 +357,17 @@ def test_a_long_feed_is_cut_in_pages_a_reader_walks_once_through(dist, tmp_path,
     assert {"opds.page-2.xml", "opds.page-3.json", "opds.year-2012.xml",
             "opds-ar.page-2.json"} <= set(recorded)
 
+    # each language feed's web page is the catalog page where that language's heading is
+    # (a catalog of 1,300 is cut in pages of 50: most languages start after the first)
+    for language_feed in sorted(big.glob("opds-*.xml")):
+        if ".page-" in language_feed.name:
+            continue
+        root = etree.parse(str(language_feed)).getroot()
+        page, = root.xpath("a:link[@rel='alternate'][@type='text/html']/@href", namespaces=NS)
+        name, anchor = page.split("#")
+        html = etree.parse(str(big / name), etree.HTMLParser())
+        assert html.xpath(f"//h2[@id='{anchor}']"), (language_feed.name, page)
+
     # fewer articles (no copies of the Arabic notice nor of `everything`: 780), of two years:
     # the third page, the Arabic feed's second and the year 2012 go, from disk and record
     data = manifest(big)

@@ -41,8 +41,10 @@ def write_catalog(out: Path, title: str | None, css: str, updated: datetime,
     t = localizer(language)
     articles = catalog_entries(out, language)
     groups = language_groups(articles, t)
-    feeds, facets = plan_feeds(articles, groups, title or t.gettext("Offline collection"), t)
     pages = catalog_pages(articles, groups)
+    starts = {anchor: name or "index.html" for anchor, name in pages[0]["starts"].items()}
+    feeds, facets = plan_feeds(articles, groups, title or t.gettext("Offline collection"), t,
+                               starts)
     names = feed_files(feeds) | catalog_file_names(len(pages))
     recorded = set(load_catalog_files(out))
     if names - recorded:

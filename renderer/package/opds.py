@@ -55,13 +55,18 @@ class Facet:
     count: int
 
 
-def plan_feeds(articles: list[dict], groups: list[dict], title: str, t) -> tuple[list, list]:
+def plan_feeds(articles: list[dict], groups: list[dict], title: str, t,
+               pages: dict[str, str] | None = None) -> tuple[list, list]:
     """The feeds to write and the facets each offers: every article; each language of a
-    collection in several (the groups of entries.py); each year of one spanning several."""
+    collection in several (the groups of entries.py); each year of one spanning several.
+    `pages` maps a language group's anchor to the catalog page where it starts (a long
+    catalog is cut in pages), which a language feed gives as its `alternate`."""
+    pages = pages or {}
     feeds = [Feed("opds", title, articles, "index.html")]
     language_feeds = [g for g in groups if g["feed"]]
     feeds += [Feed(g["feed"].removesuffix(".xml"), t.label(title) + g["name"], g["articles"],
-                   f"index.html#{g['anchor']}", f"language={g['tag']}") for g in language_feeds]
+                   f"{pages.get(g['anchor'], 'index.html')}#{g['anchor']}",
+                   f"language={g['tag']}") for g in language_feeds]
     years = _years(articles)
     feeds += [Feed(f"opds.year-{year}", t.label(title) + year, members, "index.html",
                    f"year={year}") for year, members in years]
