@@ -164,10 +164,13 @@ def render_article(article: Path, options: Options = Options(), *,
         from .epub import render_epub
 
         def epub(narration=None) -> bytes:
+            sheets = {n: confined_file(options.styles, n).read_bytes()
+                      for n in ("base.css", "epub.css")}
+            if narration is not None:
+                from .narration.smil import ACTIVE_CSS
+                sheets["epub.css"] += ACTIVE_CSS.encode()
             return render_epub(
-                doc, images,
-                {n: confined_file(options.styles, n).read_bytes()
-                 for n in ("base.css", "epub.css")},
+                doc, images, sheets,
                 build_date, sizes, provenance=facts, page_starts=layout.page_starts,
                 page_source=localizer(doc.metadata.language).gettext(
                     "%(title)s (PDF edition, A4: %(file)s)") % {"title": doc.metadata.title,

@@ -167,6 +167,13 @@ def test_package_says_how_long_and_how_it_can_be_read(listening):
     assert "read aloud" not in plain[0]
     overlays = [i for i in package.iter("{*}item") if i.get("media-overlay")]
     assert [i.get("href") for i in overlays] == ["article.xhtml"]
+    # the highlight is styled in the narrated book only (a plain book styling a class it never
+    # declares draws EPUBCheck's CSS-029)
+    css = [i.get("href") for i in package.iter("{*}item") if i.get("media-type") == "text/css"]
+    plain_css = b"".join(member(listening / "everything" / "everything.epub", f"EPUB/{h}")
+                         for h in css)
+    assert b".-epub-media-overlay-active" in b"".join(member(path, f"EPUB/{h}") for h in css)
+    assert b"media-overlay-active" not in plain_css
     durations = {refines: clock(text) for prop, refines, text in metas if prop == "media:duration"}
     assert set(durations) == {None, "#" + overlays[0].get("media-overlay")}
     assert durations[None] == pytest.approx(sum(v for k, v in durations.items() if k), abs=0.001)
