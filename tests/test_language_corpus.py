@@ -42,8 +42,9 @@ LATIN_SCRIPT = {"de", "en", "es", "fr", "pt"}
 NAMES = {"renderer", "PDF", "EPUB"}
 # Words that are spelled the same in English and in the article's language, where the
 # renderer's English phrase is that language's right word (French "Note", "Description",
-# "Source", as in "Note", "Description de « Le port »", "Source : …", "fichier source").
-SAME_WORD = {"fr": {"Description", "Note", "Source", "source"}}
+# "Source", as in "Note", "Description de « Le port »", "Source : …", "fichier source"; and
+# "page", as in "saut de page", since the catalog's pager made "Page %(num)s" a msgid).
+SAME_WORD = {"fr": {"Description", "Note", "Source", "source", "Page", "page"}}
 # A character no installed font has (VITHKUQI CAPITAL LETTER A, Unicode 14).
 NO_FONT_HAS = "\U00010570"
 
