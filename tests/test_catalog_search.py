@@ -133,6 +133,26 @@ def test_a_word_of_one_article_body_finds_that_article_first(browser, built):
     page.context.close()
 
 
+def link_facts(page, selector: str) -> list[list[str]]:
+    return page.eval_on_selector_all(selector, "as => as.map(a => [a.getAttribute('href'), "
+                                     "a.getAttribute('type'), a.firstChild.textContent])")
+
+
+def test_a_result_offers_every_edition_as_the_static_list_does(browser, tmp_path):
+    """An article with its listening and braille editions: each found result links to the same
+    files, with the same types and names, as its entry in the page's static list."""
+    shutil.copytree(LANGUAGES / "fr", tmp_path / "content" / "fr")
+    run_cli("build", tmp_path / "content", "--out", tmp_path / "dist", "-j", "1", "--format",
+            "html,pdf,epub,narrated-epub,audiobook,brf,pef")
+    page = open_catalog(browser, tmp_path / "dist")
+    static = link_facts(page, "main > ul.catalog .formats a, main > section .formats a")
+    assert len(static) == 7 and all((tmp_path / "dist" / href).is_file() for href, _, _ in static)
+    assert search(page, FRENCH_ONLY) == "1 article found"
+    assert link_facts(page, "#catalog-results .formats a") == static
+    assert page.errors == []
+    page.context.close()
+
+
 def test_a_title_word_ranks_its_article_above_a_body_mention_and_a_prefix_matches(browser, built):
     page = open_catalog(browser, built)
     search(page, "pêche")  # in the French title

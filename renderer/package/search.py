@@ -152,14 +152,18 @@ def search_data(out: Path, articles: list[dict], t) -> dict:
             label=str(article["language_label"])))
         publishers.setdefault(article["publisher"], len(publishers))
     language_index = {tag: i for i, tag in enumerate(languages)}
-    docs = []
+    formats, docs = {}, []  # each edition's suffix, name and type once, as the static list has them
     for article in articles:
-        suffixes = [f["href"].rsplit(".", 1)[1] for f in article["files"]]
+        files = [[formats.setdefault(f["name"][len(article["slug"]):],
+                                     (len(formats), f["label"], f["media_type"]))[0], f["size"]]
+                 for f in article["files"]]
         docs.append([quote(article["slug"]), article["title"], article["description"] or "",
                      article["published"], article["published_text"],
                      publishers[article["publisher"]], language_index[article["language"]],
-                     [[s, f["size"]] for s, f in zip(suffixes, article["files"])]])
+                     files])
     return dict(docs=docs, languages=list(languages.values()), publishers=list(publishers),
+                formats=[[suffix, label, media_type]
+                         for suffix, (_, label, media_type) in formats.items()],
                 index=lunr_index(out, articles))
 
 
@@ -246,9 +250,6 @@ def page_strings(t) -> dict:
         "end": t.pgettext("punctuation", "."),
         "formats": t.gettext("Formats of “%(title)s”"),
         "of": t.gettext(" of “%(title)s”"),
-        "labels": {"html": t.gettext("Web page"), "pdf": t.gettext("PDF"),
-                   "epub": t.gettext("EPUB")},
-        "types": {"html": "text/html", "pdf": "application/pdf", "epub": "application/epub+zip"},
     }
 
 

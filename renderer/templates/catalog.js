@@ -159,8 +159,9 @@
                                     "aria-label": fill(strings.formats, { title: doc[1] }) });
       doc[7].forEach(function (file) {
         var li = element("li");
-        var link = element("a", { href: doc[0] + "/" + doc[0] + "." + file[0], type: strings.types[file[0]],
-                                  hreflang: lang.tag }, strings.labels[file[0]]);
+        var format = data.formats[file[0]];  // [suffix, name, media type]
+        var link = element("a", { href: doc[0] + "/" + doc[0] + format[0], type: format[2],
+                                  hreflang: lang.tag }, format[1]);
         link.appendChild(element("span", { "class": "visually-hidden" }, fill(strings.of, { title: doc[1] })));
         li.appendChild(link);
         li.appendChild(document.createTextNode(" (" + file[1] + ")"));
