@@ -163,19 +163,20 @@ def render_article(article: Path, options: Options = Options(), *,
     if "epub" in options.formats or listening:
         from .epub import render_epub
 
+        sheets = {n: confined_file(options.styles, n).read_bytes()
+                  for n in ("base.css", "epub.css")}
+        page_source = localizer(doc.metadata.language).gettext(
+            "%(title)s (PDF edition, A4: %(file)s)") % {"title": doc.metadata.title,
+                                                       "file": f"{slug}.pdf"}
+
         def epub(narration=None) -> bytes:
-            sheets = {n: confined_file(options.styles, n).read_bytes()
-                      for n in ("base.css", "epub.css")}
+            styles = sheets
             if narration is not None:
                 from .narration.smil import ACTIVE_CSS
-                sheets["epub.css"] += ACTIVE_CSS.encode()
-            return render_epub(
-                doc, images, sheets,
-                build_date, sizes, provenance=facts, page_starts=layout.page_starts,
-                page_source=localizer(doc.metadata.language).gettext(
-                    "%(title)s (PDF edition, A4: %(file)s)") % {"title": doc.metadata.title,
-                                                               "file": f"{slug}.pdf"},
-                narration=narration)
+                styles = dict(sheets, **{"epub.css": sheets["epub.css"] + ACTIVE_CSS.encode()})
+            return render_epub(doc, images, styles, build_date, sizes, provenance=facts,
+                               page_starts=layout.page_starts, page_source=page_source,
+                               narration=narration)
         if "epub" in options.formats:
             files[f"{slug}.epub"] = epub()
         if listening:

@@ -324,8 +324,8 @@ def load_catalog_files(out: Path) -> list[str]:
 
 
 def record_catalog_files(out: Path, names):
-    """Put the catalog's feeds (all but `opds.xml` and `opds.json`) in the manifest, leaving its articles (and a killed
-    build's journal) as they are."""
+    """Put the catalog's feeds (all but `opds.xml` and `opds.json`) in the manifest, leaving
+    its articles (and a killed build's journal) as they are."""
     path = Path(out) / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

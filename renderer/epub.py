@@ -25,6 +25,11 @@ from .provenance import statement
 CHAPTER = "article.xhtml"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# What Media Overlays add to the reading modes (the narrated edition, README "Listening editions")
+NARRATED_ROWS = [("schema:accessMode", "auditory", {}),
+                 ("schema:accessModeSufficient", "auditory", {}),
+                 ("schema:accessModeSufficient", "textual", {}),
+                 ("schema:accessibilityFeature", "synchronizedAudioText", {})]
 
 
 def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str, bytes],
@@ -70,7 +75,7 @@ def render_epub(doc: m.Document, images: dict[str, bytes], stylesheets: dict[str
     overlay = narration(xhtml, CHAPTER) if narration is not None else None
     if overlay is not None:
         xhtml = overlay.xhtml
-        metadata = _with_rows(metadata, overlay.metadata)
+        metadata += overlay.metadata
         for uid, name, kind, data in overlay.items:
             book.add_item(epub.EpubItem(uid=uid, file_name=name, media_type=kind, content=data))
     for prop, value, attrs in metadata:
@@ -130,20 +135,14 @@ def accessibility_metadata(doc: m.Document, build_date: datetime, pages: bool = 
     rows += [("schema:accessibilityFeature", f, {}) for f in features]
     rows.append(("schema:accessibilityHazard", "none", {}))
     rows.append(("schema:accessibilitySummary", accessibility_summary(doc, pages, narrated), {}))
+    if narrated:  # read aloud in full, each sentence highlighted as it is spoken
+        rows += [row for row in NARRATED_ROWS if row not in rows]
     rows.append(("dcterms:conformsTo", CONFORMS_TO, {}))
     certifier = localizer(doc.metadata.language).gettext("%(renderer)s automated checks")
     rows.append(("a11y:certifiedBy", certifier % {"renderer": f"{NAME} {__version__}"},
                  {"id": "certifier"}))
     rows.append(("dcterms:date", build_date.strftime("%Y-%m-%d"), {"refines": "#certifier"}))
     return rows
-
-
-def _with_rows(rows: list, more: list) -> list:
-    """`rows` and then those of `more` it lacks, the accessibility rows kept together."""
-    extra = [row for row in more if row not in rows]
-    a11y = [row for row in extra if row[0].startswith("schema:")]
-    last = max((n for n, row in enumerate(rows) if row[0].startswith("schema:")), default=-1)
-    return rows[:last + 1] + a11y + rows[last + 1:] + [r for r in extra if r not in a11y]
 
 
 def accessibility_summary(doc: m.Document, pages: bool = False, narrated: bool = False) -> str:

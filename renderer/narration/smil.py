@@ -4,8 +4,9 @@ Each `<par>` pairs a sentence (its `<span id>` in the XHTML) with its clip of th
 clips follow each other without gaps or overlaps, in reading order (EPUB 3.3, "Media
 Overlays"). The package then says how long each overlay and the whole book last
 (`media:duration`), which class a reading system puts on the sentence being spoken
-(`media:active-class`), and that the book can be read by ear alone (accessMode "auditory",
-accessModeSufficient "auditory", feature "synchronizedAudioText").
+(`media:active-class`) and who reads (`media:narrator`). That the book can be read by ear alone
+(accessMode "auditory", …) is said with the rest of its accessibility metadata, in
+renderer.epub.
 """
 from __future__ import annotations
 
@@ -39,8 +40,4 @@ def overlay_metadata(overlay_id: str, duration_ms: int, narrator: str) -> list[t
         ("media:duration", clock(duration_ms), {}),
         ("media:active-class", ACTIVE_CLASS, {}),
         ("media:narrator", narrator, {}),
-        ("schema:accessMode", "auditory", {}),
-        ("schema:accessModeSufficient", "auditory", {}),
-        ("schema:accessModeSufficient", "textual", {}),
-        ("schema:accessibilityFeature", "synchronizedAudioText", {}),
     ]
