@@ -42,14 +42,13 @@ def write_catalog(out: Path, title: str | None, css: str, updated: datetime,
     articles = catalog_entries(out, language)
     groups = language_groups(articles, t)
     pages = catalog_pages(articles, groups)
-    starts = {anchor: name or "index.html" for anchor, name in pages[0]["starts"].items()}
-    feeds, facets = plan_feeds(articles, groups, title or t.gettext("Offline collection"), t,
-                               starts)
+    shown_title = title or t.gettext("Offline collection")
+    feeds, facets = plan_feeds(articles, groups, shown_title, t, pages[0]["starts"])
     names = feed_files(feeds) | catalog_file_names(len(pages))
     recorded = set(load_catalog_files(out))
     if names - recorded:
         record_catalog_files(out, names | recorded)
-    context = dict(title=title or t.gettext("Offline collection"), language=language, l10n=t,
+    context = dict(title=shown_title, language=language, l10n=t,
                    renderer=f"{NAME} {__version__}", direction=direction_of(language) or "ltr")
     written = write_pages(out, css, articles, groups, pages, context)
     written += write_feeds(out, title or DEFAULT_TITLE, feeds, facets, updated, context)

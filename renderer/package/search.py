@@ -55,7 +55,7 @@ def catalog_file_names(page_count: int) -> set[str]:
 def catalog_pages(articles: list[dict], groups: list[dict], size: int = PAGE_SIZE) -> list[dict]:
     """The articles in the catalog's order (by language, then newest first), cut into pages;
     each page holds its own part of every language group it reaches, and each group knows the
-    page where it starts (the list of languages links there)."""
+    page where it starts (`starts`, anchor → file: the list of languages links there)."""
     ordered = [a for g in groups for a in g["articles"]] if groups else articles
     chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)] or [[]]
     language_of = {id(a): g for g in groups for a in g["articles"]}
@@ -71,9 +71,9 @@ def catalog_pages(articles: list[dict], groups: list[dict], size: int = PAGE_SIZ
                     article)
         pages.append(dict(number=number, name=page_name(number), articles=chunk,
                           groups=list(parts.values())))
+    first_pages = {anchor: page_name(first) for anchor, first in starts.items()}
     for page in pages:
-        page["starts"] = {anchor: ("" if first == page["number"] else page_name(first))
-                          for anchor, first in starts.items()}
+        page["starts"] = first_pages  # the same on every page (the page links within itself)
     return pages
 
 

@@ -33,6 +33,7 @@ from ..errors import RenderError
 from ..media import media_type
 from .bag import checked_source, payload_files
 from .cover import draw_book
+from .opds import JSON_TYPE
 
 ZIM_SUFFIX = ".zim"
 ILLUSTRATION_EDGE = 48  # Kiwix's library shows the 48×48 illustration (Illustration_48x48@1)
@@ -45,7 +46,7 @@ _MORE_TYPES = {".xml": "application/xml", ".json": "application/json",
 _TEXT = ("text/", "application/xml", "application/atom+xml", "application/json",
          "image/svg+xml")
 _FEED_TYPES = {".xml": "application/atom+xml;profile=opds-catalog",
-               ".json": "application/opds+json"}
+               ".json": JSON_TYPE}
 
 
 @dataclass(frozen=True)
