@@ -8,18 +8,14 @@ of the time of the default for the same size) at 48 kbit/s with
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import RenderError
-from .voice import SAMPLE_RATE
+from .voice import SAMPLE_RATE, run_tool
 
 MP3_KBPS = 32
 AAC_KBPS = 48
-INSTALL = "install it (`tools/system-deps.sh narration`, README 'Listening editions')"
 
 
 @dataclass(frozen=True)
@@ -42,9 +38,9 @@ def encode_mp3(pcm: bytes) -> bytes:
     with tempfile.TemporaryDirectory(prefix="narration-") as folder:
         raw, out = Path(folder) / "track.raw", Path(folder) / "track.mp3"
         raw.write_bytes(pcm)
-        _run("lame", ["-r", "-s", f"{SAMPLE_RATE / 1000:g}", "--bitwidth", "16", "--signed",
-                      "--little-endian", "-m", "m", "--cbr", "-b", str(MP3_KBPS), "-q", "5",
-                      "--quiet", str(raw), str(out)])
+        run_tool("lame", ["-r", "-s", f"{SAMPLE_RATE / 1000:g}", "--bitwidth", "16", "--signed",
+                          "--little-endian", "-m", "m", "--cbr", "-b", str(MP3_KBPS), "-q", "5",
+                          "--quiet", str(raw), str(out)], timeout=600)
         return out.read_bytes()
 
 
@@ -54,13 +50,14 @@ def encode_m4b(pcm: bytes, chapters: list[Chapter], tags: dict[str, str]) -> byt
         raw, meta, out = (Path(folder) / n for n in ("track.raw", "chapters.txt", "book.m4b"))
         raw.write_bytes(pcm)
         meta.write_text(ffmetadata(chapters, tags), encoding="utf-8")
-        _run("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-f", "s16le",
-                        "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw),
-                        "-f", "ffmetadata", "-i", str(meta), "-map", "0:a",
-                        "-map_metadata", "1", "-map_chapters", "1",
-                        "-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{AAC_KBPS}k",
-                        "-fflags", "+bitexact", "-flags:a", "+bitexact",
-                        "-movflags", "+faststart", "-f", "ipod", str(out)])
+        run_tool("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-f", "s16le",
+                            "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw),
+                            "-f", "ffmetadata", "-i", str(meta), "-map", "0:a",
+                            "-map_metadata", "1", "-map_chapters", "1",
+                            "-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{AAC_KBPS}k",
+                            "-fflags", "+bitexact", "-flags:a", "+bitexact",
+                            "-movflags", "+faststart", "-f", "ipod", str(out)],
+                 timeout=600)
         return out.read_bytes()
 
 
@@ -77,13 +74,3 @@ def _escaped(value: str) -> str:
     """ffmetadata's escaping: '=', ';', '#', '\\' and line breaks get a backslash."""
     value = " ".join(value.split())
     return "".join("\\" + c if c in "=;#\\" else c for c in value)
-
-
-def _run(program: str, arguments: list[str]):
-    if shutil.which(program) is None:
-        raise RenderError(program, None, f"not found; {INSTALL}")
-    done = subprocess.run([program, *arguments], capture_output=True, timeout=600)
-    if done.returncode:
-        message = " ".join(done.stderr.decode(errors="replace").split())[-300:]
-        raise RenderError(program, None, f"failed ({message}); check that the Debian package "
-                          "is installed and whole")

@@ -24,25 +24,28 @@ ENGINE = "espeak-ng"
 SAMPLE_RATE = 22050  # espeak-ng's own rate: nothing is resampled
 # Languages espeak-ng names otherwise (its Mandarin is "cmn"; Norwegian Bokmål is "nb").
 _ALIASES = {"zh": "cmn", "no": "nb"}
-INSTALL = "install espeak-ng (`tools/system-deps.sh narration`, README 'Listening editions')"
 
 
-def _run(arguments: list[str], text: str | None = None) -> subprocess.CompletedProcess:
-    if shutil.which(ENGINE) is None:
-        raise RenderError(ENGINE, None, f"not found; {INSTALL}")
-    done = subprocess.run([ENGINE, *arguments], input=text.encode() if text is not None else None,
-                          capture_output=True, timeout=120)
+def run_tool(program: str, arguments: list[str], text: str | None = None,
+             timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run one of the narration's Debian programs (espeak-ng, lame, ffmpeg); a missing or
+    failing one is one line naming it and how to install it."""
+    if shutil.which(program) is None:
+        raise RenderError(program, None, f"not found; install {program} "
+                          "(`tools/system-deps.sh narration`, README 'Listening editions')")
+    done = subprocess.run([program, *arguments], input=text.encode() if text is not None else None,
+                          capture_output=True, timeout=timeout)
     if done.returncode:
         message = " ".join(done.stderr.decode(errors="replace").split())[-300:]
-        raise RenderError(ENGINE, None, f"failed ({message}); check that the Debian package "
-                          "espeak-ng is installed and whole")
+        raise RenderError(program, None, f"failed ({message}); check that the Debian package "
+                          f"{program} is installed and whole")
     return done
 
 
 @lru_cache(maxsize=None)
 def engine_version() -> str:
     """'1.51': part of every cache key and of the book's narrator."""
-    words = _run(["--version"]).stdout.decode().split()
+    words = run_tool(ENGINE, ["--version"]).stdout.decode().split()
     return next((w for w in words if w[:1].isdigit()), "unknown")
 
 
@@ -51,7 +54,7 @@ def installed_voices() -> frozenset[str]:
     """The names espeak-ng takes for `-v`, lower case: each voice's language ('en-us', 'ar',
     'pt-br'…) and its file's name ('en' for gmw/en, British English)."""
     names = set()
-    for line in _run(["--voices"]).stdout.decode().splitlines()[1:]:
+    for line in run_tool(ENGINE, ["--voices"]).stdout.decode().splitlines()[1:]:
         columns = line.split()
         if len(columns) > 4 and not columns[4].startswith("mb/"):  # MBROLA: a separate download
             names |= {columns[1].lower(), columns[4].rsplit("/", 1)[-1].lower()}
@@ -83,7 +86,7 @@ def synthesize(speech: str, voice: str, cache: Path | None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="narration-") as folder:
         out = Path(folder) / "sentence.wav"
         # The text goes on stdin (never as an argument it could be read as an option), in UTF-8.
-        _run(["-v", voice, "-b", "1", "-w", str(out)], speech)
+        run_tool(ENGINE, ["-v", voice, "-b", "1", "-w", str(out)], speech)
         pcm = _samples(out)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
