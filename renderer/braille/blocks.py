@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 
 from lxml import html as lxml_html
 
-from ..model import NOT_PRESERVED_ROLE
 from ..reading import FORMAT_SPECIFIC, inline_text, local_name, reading_order
 
 # A print page's start inside a text: private-use characters no article holds (the reader

@@ -10,8 +10,6 @@ from itertools import groupby
 
 from ..html import render_template
 
-MEDIA_TYPE = "application/x-pef+xml"
-
 
 def unicode_line(cells) -> str:
     return "".join(chr(0x2800 + (cell & 0x3F)) for cell in cells)

@@ -54,9 +54,14 @@ class Narrator:
         self.voice = voice
 
     @property
+    def duration_ms(self) -> int:
+        """The length of the spoken track: where its last clip ends."""
+        return self.clips[-1][1] if self.clips else 0
+
+    @property
     def seconds(self) -> int:
         """The length of the spoken track, in whole seconds (rounded up)."""
-        return -(-self.clips[-1][1] // 1000) if self.clips else 0
+        return -(-self.duration_ms // 1000)
 
     @property
     def narrator(self) -> str:
@@ -81,12 +86,11 @@ class Narrator:
 
     def __call__(self, xhtml: str, text_href: str) -> Overlay:
         marked = self.speak(xhtml)
-        duration = self.clips[-1][1] if self.clips else 0
         smil_name = Path(text_href).with_suffix(".smil").name
         items = [(OVERLAY_ID, smil_name, "application/smil+xml",
                   smil_document(self.units, self.clips, text_href, AUDIO_NAME)),
                  ("article-audio", AUDIO_NAME, "audio/mpeg", encode_mp3(self.track))]
-        return Overlay(marked, items, overlay_metadata(OVERLAY_ID, duration, self.narrator))
+        return Overlay(marked, items, overlay_metadata(OVERLAY_ID, self.duration_ms, self.narrator))
 
     def audiobook(self, title: str, author: str, publisher: str, date: str) -> bytes:
         """The track as an M4B, a chapter from each heading (the title's first)."""
@@ -94,9 +98,8 @@ class Narrator:
                   if unit.chapter]
         if not starts or starts[0][0] != 0:
             starts.insert(0, (0, title))
-        end = self.clips[-1][1] if self.clips else 0
-        chapters = [Chapter(begin, (starts[n + 1][0] if n + 1 < len(starts) else end), name)
-                    for n, (begin, name) in enumerate(starts)]
+        ends = [begin for begin, _ in starts[1:]] + [self.duration_ms]
+        chapters = [Chapter(begin, end, name) for (begin, name), end in zip(starts, ends)]
         tags = {"title": title, "artist": author or publisher, "album": title,
                 "genre": "Audiobook", "date": date, "comment": self.narrator}
         return encode_m4b(self.track, chapters, tags)

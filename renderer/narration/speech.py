@@ -157,7 +157,7 @@ def wrap_sentences(element, ids: _Ids, language: str) -> list[tuple[str, str]]:
         span.set("id", ids.new())
         _fill(span, group, lead)
         tail = _strip_trailing_space(span)
-        _append_text(element, position, " " * 0 + group_text[:lead])
+        _append_text(element, position, group_text[:lead])
         element.insert(position, span)
         position += 1
         span.tail = tail
