@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,22 +29,13 @@ from renderer import __version__  # noqa: E402
 from renderer.collection import CATALOG, MANIFEST  # noqa: E402
 from renderer.package import write_catalog  # noqa: E402
 from renderer.package.accessibility import read_accessibility  # noqa: E402
+from zim import build_templates  # noqa: E402  (bench/zim.py: the same real articles, built)
 
 CORPUS = ROOT / "tests" / "corpus"
 SOURCES = [ROOT / "content" / "dod-quds-force-commander", CORPUS / "good" / "everything",
            CORPUS / "good" / "arabic-notice", CORPUS / "languages" / "fr",
            CORPUS / "languages" / "ar"]
 UPDATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
-
-
-def build_templates(work: Path) -> Path:
-    """The real articles, built by the renderer as a user would."""
-    content = work / "content"
-    for source in SOURCES:
-        shutil.copytree(source, content / source.name)
-    subprocess.run([sys.executable, "-m", "renderer", "build", str(content), "--out",
-                    str(work / "templates")], cwd=ROOT, check=True, capture_output=True)
-    return work / "templates"
 
 
 def synthesise(templates: Path, dist: Path, n: int) -> dict:
@@ -95,7 +85,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-opds-") as temporary:
         work = args.keep or Path(temporary)
         work.mkdir(parents=True, exist_ok=True)
-        templates = build_templates(work)
+        templates = build_templates(work, SOURCES)
         print(f"OPDS feeds (catalog page included), {os.cpu_count()} cores")
         print(f"{'articles':>9} {'seconds':>8} {'a11y read':>10} {'feeds':>6} "
               f"{'XML MB':>7} {'JSON MB':>8} {'pages':>6} {'page 1 XML kB':>14} "

@@ -36,10 +36,10 @@ SOURCES = [ROOT / "content" / "dod-quds-force-commander", ROOT / "tests" / "corp
 UPDATED = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
-def build_templates(work: Path) -> Path:
-    """The three real articles, built by the renderer as a user would."""
+def build_templates(work: Path, sources: list[Path] = SOURCES) -> Path:
+    """Real articles (the three above unless told), built by the renderer as a user would."""
     content = work / "content"
-    for source in SOURCES:
+    for source in sources:
         shutil.copytree(source, content / source.name)
     subprocess.run([sys.executable, "-m", "renderer", "build", str(content), "--out",
                     str(work / "templates")], cwd=ROOT, check=True, capture_output=True)
